@@ -1,0 +1,125 @@
+"""``fce``: run the warehouse and look a fiche up, from a terminal.
+
+fce run [--job refresh_all]     materialize every asset, publish, print one fiche
+fce fiche SIRET_OR_SIREN [--json]
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+from sources.config import ConfigError, settings_from_env
+
+
+def _prepare_dagster_home() -> None:
+    """Point Dagster at the project's dagster.yaml, its storage under the warehouse."""
+    root = Path(__file__).resolve().parent.parent
+    os.environ.setdefault("DAGSTER_HOME", str(root))
+    settings = settings_from_env()
+    storage = settings.warehouse / ".dagster"
+    storage.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("FCE_DAGSTER_STORAGE", str(storage))
+
+
+def lookup(db: Path, identifier: str) -> list[dict[str, object]]:
+    """The fiche(s) of a SIRET (one establishment) or a SIREN (the company), read-only."""
+    ident = identifier.replace(" ", "")
+    if not ident.isdigit() or len(ident) not in (9, 14):
+        raise ValueError(f"{identifier!r} is neither a SIRET (14 digits) nor a SIREN (9 digits)")
+    table, key = (
+        ("fiche_etablissement", "siret") if len(ident) == 14 else ("fiche_entreprise", "siren")
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        cursor = con.execute(f"select * from {table} where {key} = ?", [ident])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def format_fiche(row: dict[str, object]) -> str:
+    width = max(len(k) for k in row)
+    return "\n".join(f"{k.ljust(width)}  {'' if v is None else v}" for k, v in row.items())
+
+
+def _cmd_fiche(args: argparse.Namespace) -> int:
+    db = settings_from_env().published_db
+    if not db.exists():
+        print(f"no published warehouse at {db}: run `make run` first", file=sys.stderr)
+        return 2
+    rows = lookup(db, args.identifier)
+    if not rows:
+        print(f"{args.identifier}: no fiche in {db}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(rows[0], default=str, ensure_ascii=False, indent=2))
+    else:
+        print(format_fiche(rows[0]))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    _prepare_dagster_home()
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    settings = settings_from_env()
+    with dg.DagsterInstance.get() as instance:
+        job = defs.resolve_job_def(args.job)
+        result = job.execute_in_process(instance=instance, raise_on_error=False)
+    if not result.success:
+        failed = [e for e in result.all_events if e.is_step_failure]
+        for event in failed:
+            error = event.step_failure_data.error
+            print(
+                f"step {event.step_key} failed: {error.message.strip() if error else ''}",
+                file=sys.stderr,
+            )
+        print(
+            f"run {result.run_id} failed; the published warehouse {settings.published_db} "
+            "was not changed",
+            file=sys.stderr,
+        )
+        return 1
+    db = settings.published_db
+    print(f"\nThe warehouse is published at {db}")
+    print(
+        f"Open it read-only: duckdb -readonly {db}   (tables fiche_etablissement, "
+        "fiche_entreprise, sources_fraicheur, rejets)"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        siret = con.execute(
+            "select siret from fiche_etablissement where etat_administratif = 'A' and est_siege "
+            "and statut_diffusion = 'O' and enseigne is not null order by siret limit 1"
+        ).fetchone()
+    if siret:
+        print(f"\nOne fiche ({siret[0]}; any other: fce fiche SIRET_OR_SIREN):\n")
+        print(format_fiche(lookup(db, siret[0])[0]))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fce", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="refresh every source and publish")
+    run.add_argument("--job", default="refresh_all", help="job to run (default refresh_all)")
+    run.set_defaults(func=_cmd_run)
+    fiche = sub.add_parser("fiche", help="print the fiche of a SIRET or a SIREN")
+    fiche.add_argument("identifier")
+    fiche.add_argument("--json", action="store_true", help="print JSON")
+    fiche.set_defaults(func=_cmd_fiche)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, ValueError) as exc:
+        print(f"fce: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The dbt project as Dagster assets: staging, intermediate, marts and seeds, with dbt tests as
+asset checks. The lake sources map to the normalize assets (``meta.dagster.asset_key`` in the
+sources YAML), so the graph shows which Parquet file each model reads.
+"""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from sources.config import Settings, settings_from_env
+
+ROOT = Path(__file__).resolve().parent.parent
+DBT_DIR = ROOT / "dbt_project"
+WAREHOUSE_GROUP = "warehouse"
+
+# dbt installed beside this Python (the project's virtual environment), found without PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project,
+        profiles_dir=str(dbt_project.profiles_dir),
+        dbt_executable=DBT_EXECUTABLE,
+    )
+
+
+def dbt_env(settings: Settings) -> None:
+    """Hand the run's settings to dbt, which reads them with env_var() in its YAML and SQL."""
+    os.environ["FCE_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["FCE_AS_OF"] = settings.as_of.isoformat()
+
+
+def _newest_source_mtime() -> float:
+    patterns = ("*.sql", "*.yml", "*.csv")
+    files = [p for pattern in patterns for p in DBT_DIR.rglob(pattern) if "target" not in p.parts]
+    return max(p.stat().st_mtime for p in files)
+
+
+def ensure_manifest() -> Path:
+    """Parse the dbt project when its manifest is missing or older than a model, YAML or seed.
+
+    ``make install`` parses once; this keeps tests and ``dagster dev`` right after an edit.
+    """
+    manifest = dbt_project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        dbt_env(settings_from_env())
+        dbt_resource().cli(["parse", "--quiet"], target_path=manifest.parent).wait()
+    return manifest
+
+
+class FceDbtTranslator(DagsterDbtTranslator):
+    """Every dbt node in the ``warehouse`` group; marts keep their bare names as asset keys."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return WAREHOUSE_GROUP
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=FceDbtTranslator(),
+    name="dbt_warehouse",
+)
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """dbt build: seeds, models and their tests, into build/fce.duckdb (never read by users)."""
+    settings = settings_from_env()
+    dbt_env(settings)
+    (settings.warehouse / "build" / "spill").mkdir(parents=True, exist_ok=True)
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,40 @@
+"""The Dagster code location of the FCE warehouse: ``dagster dev`` and ``fce run`` load this."""
+
+import dagster as dg
+
+from pipelines.dbt import dbt_resource, warehouse_models
+from pipelines.ingest import EXTRACT_GROUP, NORMALIZE_GROUP, ingest_assets
+from pipelines.publish import PUBLISH_GROUP, published_duckdb
+from sources.sirene.contract import CONTRACTS as SIRENE
+
+everything = dg.AssetSelection.all()
+
+refresh_all = dg.define_asset_job(
+    "refresh_all",
+    selection=everything,
+    description="Fetch every source, normalize, build the warehouse with dbt, test, publish.",
+)
+
+refresh_sirene = dg.define_asset_job(
+    "refresh_sirene",
+    selection=dg.AssetSelection.tag("source", "sirene").downstream(),
+    description="The SIRENE files and everything built from them, up to the publication.",
+)
+
+sirene_monthly = dg.ScheduleDefinition(
+    name="sirene_monthly",
+    job=refresh_sirene,
+    # INSEE publishes the stock on the 1st of each month (image of the previous month's end).
+    cron_schedule="0 9 1 * *",
+    execution_timezone="Europe/Paris",
+    description="Monthly refresh on the day INSEE publishes the SIRENE stock.",
+)
+
+defs = dg.Definitions(
+    assets=[*ingest_assets(SIRENE), warehouse_models, published_duckdb],
+    jobs=[refresh_all, refresh_sirene],
+    schedules=[sirene_monthly],
+    resources={"dbt": dbt_resource()},
+)
+
+GROUPS = (EXTRACT_GROUP, NORMALIZE_GROUP, "warehouse", PUBLISH_GROUP)

@@ -1,0 +1,174 @@
+"""Publish: copy the checked marts from the build database to the analysts' file, atomically.
+
+The published file is written under a temporary name beside its final place, checked (it opens,
+every table has the row count of the build), flushed to disk, then renamed over the previous
+one. A reader that opened the previous file keeps reading it; a new reader gets the new one; a
+run that fails or is killed before the rename leaves the previous file as it was.
+"""
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.metadata import markdown_preview
+from sources.config import settings_from_env
+
+log = logging.getLogger("fce.publish")
+
+PUBLISH_GROUP = "publish"
+
+PUBLISHED_TABLES: dict[str, str | None] = {
+    # table: sort key (a lookup by key then reads few row groups)
+    "fiche_etablissement": "siret",
+    "fiche_entreprise": "siren",
+    "sources_fraicheur": "dataset",
+    "rejets": "dataset, line",
+    "naf": "code_naf",
+    "categories_juridiques": "code_categorie_juridique",
+    "tranches_effectifs": "code_tranche",
+    "communes": "code_commune",
+    "departements": "code_departement",
+    "regions": "code_region",
+}
+
+
+class PublishError(RuntimeError):
+    """The build cannot be published; the previous publication is untouched."""
+
+
+@dataclass(frozen=True)
+class Published:
+    path: Path
+    row_counts: dict[str, int]
+    size_bytes: int
+    published_at: str
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_duckdb(build_db: Path, published_db: Path, as_of: dt.date) -> Published:
+    """Copy ``PUBLISHED_TABLES`` with their comments from ``build_db`` into ``published_db``."""
+    if not build_db.exists():
+        raise PublishError(f"no build database at {build_db}: run the dbt assets first")
+    published_db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(tmp)) as con:
+            con.execute(f"attach {_quote(str(build_db))} as build (read_only)")
+            present = {
+                row[0]
+                for row in con.execute(
+                    "select table_name from duckdb_tables() where database_name = 'build' "
+                    "and schema_name = 'main'"
+                ).fetchall()
+            }
+            missing = [t for t in PUBLISHED_TABLES if t not in present]
+            if missing:
+                raise PublishError(
+                    f"{build_db} lacks table(s) {missing}: the dbt build did not complete"
+                )
+            for table, order in PUBLISHED_TABLES.items():
+                order_by = f" order by {order}" if order else ""
+                con.execute(
+                    f"create table main.{table} as select * from build.main.{table}{order_by}"
+                )
+                counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
+                expected = con.execute(f"select count(*) from build.main.{table}").fetchone()[0]
+                if counts[table] != expected:
+                    raise PublishError(f"{table}: copied {counts[table]} rows of {expected}")
+            _copy_comments(con)
+            con.execute(
+                "create table main._publication as select "
+                f"cast({_quote(published_at)} as timestamp) as published_at, "
+                f"cast({_quote(as_of.isoformat())} as date) as as_of"
+            )
+            con.execute("detach build")
+            con.execute("checkpoint")
+        with duckdb.connect(str(tmp), read_only=True) as check:
+            for table, count in counts.items():
+                seen = check.execute(f"select count(*) from {table}").fetchone()[0]
+                if seen != count:
+                    raise PublishError(f"{tmp}: {table} reads {seen} rows, wrote {count}")
+        _fsync(tmp)
+        os.replace(tmp, published_db)
+        _fsync(published_db.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+    size = published_db.stat().st_size
+    log.info(
+        "published %s (%d bytes): %s",
+        published_db,
+        size,
+        ", ".join(f"{t} {n}" for t, n in counts.items()),
+    )
+    return Published(published_db, counts, size, published_at)
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """Carry the dbt descriptions (persisted as comments in the build) to the published tables."""
+    names = ", ".join(_quote(t) for t in PUBLISHED_TABLES)
+    tables = con.execute(
+        "select table_name, comment from duckdb_tables() where database_name = 'build' "
+        f"and schema_name = 'main' and comment is not null and table_name in ({names})"
+    ).fetchall()
+    for table, comment in tables:
+        con.execute(f"comment on table main.{table} is {_quote(comment)}")
+    columns = con.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'build' and schema_name = 'main' and comment is not null "
+        f"and table_name in ({names})"
+    ).fetchall()
+    for table, column, comment in columns:
+        con.execute(f'comment on column main.{table}."{column}" is {_quote(comment)}')
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "fce_duckdb"]),
+    deps=[dg.AssetKey([t]) for t in PUBLISHED_TABLES],
+    group_name=PUBLISH_GROUP,
+    kinds={"duckdb"},
+    description="The analysts' database $FCE_WAREHOUSE/fce.duckdb: the marts and nomenclatures, "
+    "copied from the build once every dbt test passed, swapped in by an atomic rename.",
+)
+def published_duckdb(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = settings_from_env()
+    try:
+        result = publish_duckdb(settings.build_db, settings.published_db, settings.as_of)
+    except PublishError as exc:
+        raise dg.Failure(str(exc), allow_retries=False) from exc
+    with duckdb.connect(str(result.path), read_only=True) as con:
+        preview = con.sql(
+            "select siret, denomination, etat_administratif, code_naf, libelle_commune "
+            "from fiche_etablissement limit 5"
+        ).pl()
+    context.log.info("published %s", result.path)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "size_bytes": dg.MetadataValue.int(result.size_bytes),
+            "published_at": result.published_at,
+            "as_of": settings.as_of.isoformat(),
+            **{f"rows_{t}": dg.MetadataValue.int(n) for t, n in result.row_counts.items()},
+            "dagster/row_count": dg.MetadataValue.int(result.row_counts["fiche_etablissement"]),
+            "preview": dg.MetadataValue.md(markdown_preview(preview)),
+        }
+    )

@@ -1,0 +1,177 @@
+"""Source contracts: each source is declared once, and generic code reads the declaration.
+
+A contract names the producer, how the file arrives, its format and every column it carries, with
+the column's type and whether it is required. Column names are the producer's, exactly as they
+arrive; the lake keeps them, and dbt staging renames them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+import polars as pl
+
+log = logging.getLogger("fce.contracts")
+
+MASKED = "[ND]"
+"""INSEE's literal for a value withheld under partial diffusion; kept as it is, never guessed."""
+
+
+class ContractError(ValueError):
+    """The file does not match its contract (header, encoding, structure)."""
+
+
+class Kind(StrEnum):
+    """Column types. Identifiers stay strings with their leading zeros."""
+
+    STRING = "string"
+    SIREN = "siren"
+    NIC = "nic"
+    SIRET = "siret"
+    DATE = "date"
+    DATETIME = "datetime"
+    BOOLEAN = "boolean"
+    INTEGER = "integer"
+
+
+IDENTIFIER_WIDTH = {Kind.SIREN: 9, Kind.NIC: 5, Kind.SIRET: 14}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column as it arrives.
+
+    ``required``: the header must carry it (a missing one stops the run). An optional column that
+    is missing is added empty, with a warning. ``not_null``: a row without a value is rejected.
+    ``masked``: the column may hold ``[ND]``, which is then kept verbatim.
+    """
+
+    name: str
+    kind: Kind = Kind.STRING
+    required: bool = False
+    not_null: bool = False
+    masked: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RowCheck:
+    """A rule over a whole row, for what is specific to one source.
+
+    ``broken`` builds a polars expression that is true on a row breaking the rule; such a row is
+    rejected with ``reason``. It sees the columns as text, identifiers already left-padded.
+    """
+
+    name: str
+    reason: str
+    broken: Callable[[], pl.Expr]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything the generic readers need to know about one dataset of a source."""
+
+    source: str
+    dataset: str
+    producer: str
+    system: str
+    public: bool
+    arrival: str
+    file_name: str
+    member: str | None
+    origin_url: str | None
+    rhythm_days: int
+    encoding: str
+    separator: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    newest_data_column: str | None = None
+    description: str = ""
+    row_checks: tuple[RowCheck, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.columns]
+        if len(set(names)) != len(names):
+            raise ValueError(f"contract {self.dataset}: duplicated column names")
+        unknown = set(self.key) - set(names)
+        if unknown:
+            raise ValueError(f"contract {self.dataset}: key columns {sorted(unknown)} not declared")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+    @property
+    def version(self) -> str:
+        """A short hash of the declaration: a lake file made under another version is redone."""
+        described = asdict(self)
+        described["row_checks"] = [(c.name, c.reason) for c in self.row_checks]
+        payload = json.dumps(described, sort_keys=True, default=str).encode()
+        return hashlib.sha256(payload).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class HeaderReport:
+    """What the header of a file says against its contract."""
+
+    present: tuple[str, ...]
+    missing_optional: tuple[str, ...]
+    extra: tuple[str, ...]
+
+
+def check_header(contract: Contract, header: list[str], file_label: str) -> HeaderReport:
+    """Validate a header by name, never by position.
+
+    A missing required column raises ``ContractError`` naming the file and every missing column;
+    a duplicated name too. Extra columns (producers append some without notice) are logged and
+    ignored; missing optional ones are reported so the reader adds them empty.
+    """
+    cleaned = [h.strip() for h in header]
+    if not any(cleaned):
+        raise ContractError(f"{file_label}: the header line is empty")
+    seen: set[str] = set()
+    duplicated = sorted({h for h in cleaned if h in seen or seen.add(h)})
+    if duplicated:
+        raise ContractError(f"{file_label}: column(s) {duplicated} appear more than once")
+    declared = set(contract.names)
+    missing_required = [c.name for c in contract.columns if c.required and c.name not in seen]
+    if missing_required:
+        near = {
+            m: [h for h in cleaned if h not in declared and h.lower() == m.lower()]
+            for m in missing_required
+        }
+        hints = "; ".join(f"found {v[0]!r} instead of {k!r}?" for k, v in near.items() if v)
+        raise ContractError(
+            f"{file_label}: required column(s) {missing_required} missing from the header "
+            f"of {contract.dataset} ({contract.producer} / {contract.system}). "
+            + (hints + " " if hints else "")
+            + "The producer may have renamed them: update the contract in sources/ if so."
+        )
+    extra = tuple(h for h in cleaned if h not in declared)
+    if extra:
+        log.warning(
+            "%s: %d column(s) not in the contract, ignored: %s",
+            file_label,
+            len(extra),
+            ", ".join(extra),
+        )
+    missing_optional = tuple(c.name for c in contract.columns if c.name not in seen)
+    if missing_optional:
+        log.warning(
+            "%s: optional column(s) absent, loaded empty: %s",
+            file_label,
+            ", ".join(missing_optional),
+        )
+    present = tuple(c.name for c in contract.columns if c.name in seen)
+    return HeaderReport(present=present, missing_optional=missing_optional, extra=extra)

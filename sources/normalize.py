@@ -1,0 +1,314 @@
+"""Generic normalization: one CSV file to typed Parquet in the lake, rejected rows kept apart.
+
+Everything streams (polars streaming engine); no step holds a national file in memory. Three
+passes, each a polars sink:
+
+1. the CSV is read as text (leading zeros and ``[ND]`` survive), identifiers are left-padded, and
+   every rule of the contract is evaluated into a ``_reason`` column; the result goes to a scratch
+   Parquet file next to the output;
+2. rows without a reason are cast to their types and written to the lake;
+3. rows with a reason are written to the rejects with file, line and the raw values as JSON.
+
+Line numbers count the header as line 1. A quoted value spanning several lines would shift the
+numbers of the rows after it; SIRENE files have none.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from sources.contracts import (
+    IDENTIFIER_WIDTH,
+    MASKED,
+    Contract,
+    ContractError,
+    Kind,
+    check_header,
+)
+
+log = logging.getLogger("fce.normalize")
+
+LINE = "_line"
+REASON = "_reason"
+SOURCE_LINE = "source_line"
+REJECT_COLUMNS = ("dataset", "file", "arrival_id", "line", "reason", "raw")
+
+DATE_FORMAT = "%Y-%m-%d"
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+TRUE_VALUES = ("true",)
+FALSE_VALUES = ("false",)
+
+
+@dataclass(frozen=True)
+class NormalizeResult:
+    """Counts and findings of one normalization."""
+
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    identifiers_padded: int
+    newest_data: str | None
+    columns_missing: tuple[str, ...]
+    columns_extra: tuple[str, ...]
+
+
+def read_header(path: Path, contract: Contract, file_label: str) -> list[str]:
+    """Return the header fields; an empty file or a wrong encoding is a ``ContractError``."""
+    if path.stat().st_size == 0:
+        raise ContractError(f"{file_label}: the file is empty (0 bytes)")
+    with path.open("rb") as handle:
+        first_bytes = handle.readline()
+    try:
+        first = first_bytes.decode(contract.encoding).removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise ContractError(
+            f"{file_label}: line 1 is not valid {contract.encoding} ({exc.reason} at byte "
+            f"{exc.start}); the contract expects {contract.encoding}"
+        ) from exc
+    if not first.strip():
+        raise ContractError(f"{file_label}: the first line is empty; expected a header")
+    header = next(csv.reader([first], delimiter=contract.separator, quotechar='"'))
+    if len(header) == 1 and len(contract.columns) > 1:
+        raise ContractError(
+            f"{file_label}: the header has a single column {header[0][:80]!r}; "
+            f"expected fields separated by {contract.separator!r}"
+        )
+    return header
+
+
+def _check_tail(path: Path, n_fields: int, contract: Contract, file_label: str) -> None:
+    """Refuse a file cut in the middle of a line (a copy still in progress, a failed download)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 65536))
+        tail = handle.read()
+    if tail.endswith(b"\n"):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].decode(contract.encoding, errors="replace")
+    fields = next(csv.reader([last], delimiter=contract.separator, quotechar='"'), [])
+    if len(fields) < n_fields:
+        raise ContractError(
+            f"{file_label}: the last line stops after {len(fields)} of {n_fields} fields and "
+            f"has no line end: the file is truncated; have it sent or downloaded again"
+        )
+
+
+def _locate_error(path: Path, contract: Contract, n_fields: int) -> str | None:
+    """Say where a file stops being readable (slow; only run once reading failed)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(contract.encoding)
+            except UnicodeDecodeError as exc:
+                return f"line {number} is not valid {contract.encoding} ({exc.reason})"
+    with path.open(encoding=contract.encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=contract.separator, quotechar='"')
+        for row in reader:
+            if len(row) > n_fields:
+                return f"line {reader.line_num} has {len(row)} fields, the header {n_fields}"
+    return None
+
+
+def _identifier(name: str, width: int) -> pl.Expr:
+    """Left-pad an all-digit identifier that lost its leading zeros."""
+    col = pl.col(name)
+    return (
+        pl.when(col.str.contains(r"^\d+$") & (col.str.len_chars() < width))
+        .then(col.str.pad_start(width, "0"))
+        .otherwise(col)
+        .alias(name)
+    )
+
+
+def _typed(name: str, kind: Kind, masked: bool) -> pl.Expr:
+    """Cast a text column to its type; ``strict=False`` gives null where the text does not parse."""
+    col = pl.col(name)
+    if masked:
+        col = pl.when(col == MASKED).then(None).otherwise(col)
+    if kind is Kind.DATE:
+        return col.str.to_date(DATE_FORMAT, strict=False)
+    if kind is Kind.DATETIME:
+        return col.str.to_datetime(DATETIME_FORMAT, strict=False, time_unit="us")
+    if kind is Kind.BOOLEAN:
+        lowered = col.str.to_lowercase()
+        return (
+            pl.when(lowered.is_in(TRUE_VALUES))
+            .then(True)
+            .when(lowered.is_in(FALSE_VALUES))
+            .then(False)
+            .otherwise(None)
+        )
+    if kind is Kind.INTEGER:
+        return col.cast(pl.Int64, strict=False)
+    return col
+
+
+def _rule_breaks(contract: Contract, present: set[str]) -> list[pl.Expr]:
+    """One expression per rule, giving the reason text on rows that break it, else null."""
+    reasons: list[pl.Expr] = []
+    for column in contract.columns:
+        name = column.name
+        raw = pl.col(name)
+        if column.not_null:
+            reasons.append(pl.when(raw.is_null()).then(pl.lit(f"{name}: value missing")))
+        if column.kind in IDENTIFIER_WIDTH:
+            width = IDENTIFIER_WIDTH[column.kind]
+            bad = raw.is_not_null() & ~raw.str.contains(rf"^\d{{{width}}}$")
+            reasons.append(
+                pl.when(bad).then(
+                    pl.format(f"{name}: {{}} is not a {column.kind} of {width} digits", raw)
+                )
+            )
+        elif column.kind is not Kind.STRING and name in present:
+            parsed = _typed(name, column.kind, column.masked)
+            kept = raw.is_not_null() & ~(raw == MASKED if column.masked else pl.lit(False))
+            reasons.append(
+                pl.when(kept & parsed.is_null()).then(
+                    pl.format(f"{name}: {{}} is not a valid {column.kind}", raw)
+                )
+            )
+    for check in contract.row_checks:
+        reasons.append(pl.when(check.broken().fill_null(False)).then(pl.lit(check.reason)))
+    return reasons
+
+
+def _atomic_replace(tmp: Path, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, final)
+
+
+def normalize_csv(
+    contract: Contract,
+    csv_path: Path,
+    *,
+    lake_path: Path,
+    rejects_path: Path,
+    file_label: str,
+    arrival_id: str,
+) -> NormalizeResult:
+    """Write the lake file and the rejects of one CSV.
+
+    Both outputs are written to temporary names and renamed into place at the end, rejects first:
+    a failure leaves the previous lake file untouched.
+    """
+    header = read_header(csv_path, contract, file_label)
+    report = check_header(contract, header, file_label)
+    _check_tail(csv_path, len(header), contract, file_label)
+    present = set(report.present)
+
+    scan = pl.scan_csv(
+        csv_path,
+        separator=contract.separator,
+        quote_char='"',
+        infer_schema=False,
+        encoding="utf8",
+        row_index_name=LINE,
+        row_index_offset=2,
+        raise_if_empty=False,
+    )
+    texts: list[pl.Expr] = []
+    for column in contract.columns:
+        if column.name not in present:
+            texts.append(pl.lit(None, dtype=pl.String).alias(column.name))
+        elif column.kind in IDENTIFIER_WIDTH:
+            texts.append(_identifier(column.name, IDENTIFIER_WIDTH[column.kind]))
+        else:
+            texts.append(pl.col(column.name).str.strip_chars(" ").replace("", None))
+    padded_flags = [
+        (pl.col(c.name).str.len_chars() < IDENTIFIER_WIDTH[c.kind]).fill_null(False)
+        for c in contract.columns
+        if c.kind in IDENTIFIER_WIDTH and c.name in present
+    ]
+
+    scratch = lake_path.with_name(f".{lake_path.stem}.{os.getpid()}.scratch.parquet")
+    lake_tmp = lake_path.with_name(f".{lake_path.name}.{os.getpid()}.tmp")
+    rejects_tmp = rejects_path.with_name(f".{rejects_path.name}.{os.getpid()}.tmp")
+    lake_path.parent.mkdir(parents=True, exist_ok=True)
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        stage = scan.select(
+            pl.col(LINE).cast(pl.Int64),
+            pl.any_horizontal(padded_flags).alias("_padded") if padded_flags else pl.lit(False),
+            *[pl.col(c.name) for c in contract.columns if c.name in present],
+        ).with_columns(texts)
+        stage = stage.with_columns(
+            pl.concat_str(_rule_breaks(contract, present), separator="; ", ignore_nulls=True)
+            .replace("", None)
+            .alias(REASON)
+        )
+        try:
+            stage.sink_parquet(scratch, engine="streaming")
+        except pl.exceptions.ComputeError as exc:
+            where = _locate_error(csv_path, contract, len(header)) or str(exc).splitlines()[0]
+            raise ContractError(
+                f"{file_label}: cannot be read as {contract.encoding} CSV separated by "
+                f"{contract.separator!r}: {where}"
+            ) from exc
+
+        staged = pl.scan_parquet(scratch)
+        counts = staged.select(
+            pl.len().alias("read"),
+            pl.col(REASON).is_not_null().sum().alias("rejected"),
+            pl.col("_padded").sum().alias("padded"),
+        ).collect()
+        rows_read, rows_rejected, padded = (int(counts[0, i]) for i in range(3))
+        if rows_read == 0:
+            raise ContractError(f"{file_label}: the file has a header but no data rows")
+
+        typed = [
+            _typed(c.name, c.kind, c.masked).alias(c.name)
+            if c.kind not in (Kind.STRING, *IDENTIFIER_WIDTH)
+            else pl.col(c.name)
+            for c in contract.columns
+        ]
+        good = staged.filter(pl.col(REASON).is_null()).select(
+            *typed, pl.col(LINE).alias(SOURCE_LINE)
+        )
+        good.sink_parquet(
+            lake_tmp,
+            engine="streaming",
+            metadata={
+                "fce.dataset": contract.dataset,
+                "fce.arrival_id": arrival_id,
+                "fce.contract_version": contract.version,
+            },
+        )
+        raw_names = [c.name for c in contract.columns if c.name in present]
+        staged.filter(pl.col(REASON).is_not_null()).select(
+            pl.lit(contract.dataset).alias("dataset"),
+            pl.lit(file_label).alias("file"),
+            pl.lit(arrival_id).alias("arrival_id"),
+            pl.col(LINE).alias("line"),
+            pl.col(REASON).alias("reason"),
+            pl.struct(raw_names).struct.json_encode().alias("raw"),
+        ).sink_parquet(rejects_tmp, engine="streaming")
+
+        newest = None
+        if contract.newest_data_column:
+            value = (
+                pl.scan_parquet(lake_tmp)
+                .select(pl.col(contract.newest_data_column).max())
+                .collect()
+                .item()
+            )
+            newest = value.isoformat() if value is not None else None
+        _atomic_replace(rejects_tmp, rejects_path)
+        _atomic_replace(lake_tmp, lake_path)
+    finally:
+        for leftover in (scratch, lake_tmp, rejects_tmp):
+            leftover.unlink(missing_ok=True)
+    return NormalizeResult(
+        rows_read=rows_read,
+        rows_loaded=rows_read - rows_rejected,
+        rows_rejected=rows_rejected,
+        identifiers_padded=padded,
+        newest_data=newest,
+        columns_missing=report.missing_optional,
+        columns_extra=report.extra,
+    )

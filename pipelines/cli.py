@@ -70,7 +70,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     settings = settings_from_env()
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def(args.job)
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     if not result.success:
         failed = [e for e in result.all_events if e.is_step_failure]
         for event in failed:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
 from pipelines.metadata import markdown_preview
 from sources.config import settings_from_env
@@ -156,10 +157,12 @@ def published_duckdb(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     except PublishError as exc:
         raise dg.Failure(str(exc), allow_retries=False) from exc
     with duckdb.connect(str(result.path), read_only=True) as con:
-        preview = con.sql(
+        cursor = con.execute(
             "select siret, denomination, etat_administratif, code_naf, libelle_commune "
             "from fiche_etablissement limit 5"
-        ).pl()
+        )
+        columns = [d[0] for d in cursor.description]
+        preview = pl.DataFrame(cursor.fetchall(), schema=columns, orient="row")
     context.log.info("published %s", result.path)
     return dg.MaterializeResult(
         metadata={

@@ -2,12 +2,7 @@
 -- rows refused by the normalize step (contract rules) and rows set aside in staging
 -- (a key present on several lines: the line with the latest processing date is kept).
 with loads as (
-    select dataset, file, arrival_id
-    from read_json(
-        '{{ env_var("FCE_WAREHOUSE") }}/lake/*.load.json',
-        format = 'auto',
-        union_by_name = true
-    )
+    select dataset, file, arrival_id from {{ ref('stg_lake__loads') }}
 ),
 
 normalize_rejects as (

@@ -1,12 +1,7 @@
 -- One row per source file now loaded in the lake: who produced it, how fresh it is, and what
 -- became of its rows. Rows set aside in staging (duplicated keys) count as rejected.
 with loads as (
-    select *
-    from read_json(
-        '{{ env_var("FCE_WAREHOUSE") }}/lake/*.load.json',
-        format = 'auto',
-        union_by_name = true
-    )
+    select * from {{ ref('stg_lake__loads') }}
 ),
 
 rejets as (
@@ -29,16 +24,16 @@ final as (
         l.file,
         l.origin,
         l.sha256,
-        l.size as size_bytes,
+        l.size_bytes,
         l.arrival_id,
-        cast(l.arrived_at as timestamp) as arrived_at,
-        cast(l.loaded_at as timestamp) as imported_at,
-        cast(left(l.newest_data, 10) as date) as newest_data_date,
+        l.arrived_at,
+        l.loaded_at as imported_at,
+        l.newest_data_date,
         l.rows_read,
         l.rows_loaded - coalesce(r.rows_rejected_staging, 0) as rows_loaded,
         l.rows_rejected + coalesce(r.rows_rejected_staging, 0) as rows_rejected,
         l.identifiers_padded,
-        l.seconds as normalize_seconds
+        l.normalize_seconds
     from loads as l
     left join rejected_in_staging as r on l.dataset = r.dataset
 )

@@ -25,7 +25,8 @@ addressed as (
         end as voie,
         case
             when code_commune is null then null
-            when code_commune like '97%' then left(code_commune, 3)
+            -- overseas départements and collectivités have 3-character codes (971, 987…)
+            when left(code_commune, 2) in ('97', '98') then left(code_commune, 3)
             else left(code_commune, 2)
         end as departement
     from etablissements

@@ -26,6 +26,15 @@ def _prepare_dagster_home() -> None:
     os.environ.setdefault("FCE_DAGSTER_STORAGE", str(storage))
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Inode and modification time: tells whether a file was swapped."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 def lookup(db: Path, identifier: str) -> list[dict[str, object]]:
     """The fiche(s) of a SIRET (one establishment) or a SIREN (the company), read-only."""
     ident = identifier.replace(" ", "")
@@ -68,6 +77,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pipelines.definitions import defs
 
     settings = settings_from_env()
+    before = _identity(settings.published_db)
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def(args.job)
         result = job.execute_in_process(

@@ -12,7 +12,7 @@ import polars as pl
 from pipelines.metadata import markdown_preview
 from sources.config import settings_from_env
 from sources.contracts import Contract
-from sources.download import fetch
+from sources.download import DownloadError, fetch
 from sources.lake import lake_file, load
 from sources.landing import land_file, latest
 from sources.mirror import url_for
@@ -53,7 +53,7 @@ def extract_asset(contract: Contract) -> dg.AssetsDefinition:
     def _extract(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = settings_from_env()
         url = url_for(settings, contract)
-        tmp = settings.work / f"download-{contract.dataset}-{context.run_id[:8]}"
+        tmp = settings.work / f"download-{contract.dataset}-{context.run.run_id[:8]}"
         try:
             fetched = fetch(url, tmp)
             landed = land_file(
@@ -114,7 +114,7 @@ def normalize_asset(contract: Contract) -> dg.AssetsDefinition:
             )
         try:
             record, loaded = load(settings, contract, landed)
-        except ValueError as exc:  # ContractError and file-level problems: not retried
+        except (ValueError, DownloadError) as exc:  # bad file or archive: retrying won't help
             raise dg.Failure(str(exc), allow_retries=False) from exc
         path = lake_file(settings, contract)
         preview = pl.scan_parquet(path).head(5).collect()

@@ -49,7 +49,7 @@ final as (
         case when e.etat_administratif = 'F' then e.date_debut end as date_fermeture,
         e.statut_diffusion,
         u.nom_affiche as denomination,
-        nullif(concat_ws(' ', e.enseigne_1, e.enseigne_2, e.enseigne_3), '') as enseigne,
+        e.enseigne,
         e.denomination_usuelle,
         e.code_naf,
         e.nomenclature_naf,

@@ -1,5 +1,5 @@
--- One row per SIRET: the kept line of the stock with its address on one line and its
--- département. Masked parts of the address (`[ND]`) are shown as such, never guessed.
+-- One row per SIRET: the kept line of the stock with its signboard names, its address on
+-- one line and its département. Masked parts (`[ND]`) are shown as such, never guessed.
 with etablissements as (
     select * from {{ ref('stg_sirene__etablissements') }}
     where occurrence = 1
@@ -23,6 +23,10 @@ addressed as (
                 distribution_speciale
             ), '')
         end as voie,
+        case
+            when '[ND]' in (enseigne_1, enseigne_2, enseigne_3) then '[ND]'
+            else nullif(concat_ws(' ', enseigne_1, enseigne_2, enseigne_3), '')
+        end as enseigne,
         case
             when code_commune is null then null
             -- overseas départements and collectivités have 3-character codes (971, 987…)

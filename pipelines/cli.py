@@ -93,17 +93,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"step {event.step_key} failed: {error.message.strip() if error else ''}",
                 file=sys.stderr,
             )
+        kept = _identity(settings.published_db) == before
+        state = "was not changed" if kept else "was replaced before the failure"
         print(
-            f"run {result.run_id} failed; the published warehouse {settings.published_db} "
-            "was not changed",
+            f"run {result.run_id} failed; the published warehouse {settings.published_db} {state}",
             file=sys.stderr,
         )
         return 1
     db = settings.published_db
     print(f"\nThe warehouse is published at {db}")
     print(
-        f"Open it read-only: duckdb -readonly {db}   (tables fiche_etablissement, "
-        "fiche_entreprise, sources_fraicheur, rejets)"
+        f"Analysts open it read-only, e.g. duckdb.connect({str(db)!r}, read_only=True): "
+        "fiche_etablissement, fiche_entreprise, sources_fraicheur, rejets"
     )
     with duckdb.connect(str(db), read_only=True) as con:
         siret = con.execute(

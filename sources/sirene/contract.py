@@ -13,7 +13,7 @@ from sources.contracts import Column, Contract, Kind, RowCheck
 
 DATA_GOUV = "https://www.data.gouv.fr/datasets/r/"
 
-S, D, DT, B, I = Kind.STRING, Kind.DATE, Kind.DATETIME, Kind.BOOLEAN, Kind.INTEGER
+S, D, DT, B, INT = Kind.STRING, Kind.DATE, Kind.DATETIME, Kind.BOOLEAN, Kind.INTEGER
 
 
 def _req(name: str, kind: Kind = S, *, not_null: bool = False, masked: bool = False) -> Column:
@@ -55,11 +55,11 @@ UNITES_LEGALES = Contract(
         _opt("pseudonymeUniteLegale", masked=True),
         _opt("identifiantAssociationUniteLegale"),
         _req("trancheEffectifsUniteLegale"),
-        _opt("anneeEffectifsUniteLegale", I),
+        _opt("anneeEffectifsUniteLegale", INT),
         _req("dateDernierTraitementUniteLegale", DT),
-        _opt("nombrePeriodesUniteLegale", I),
+        _opt("nombrePeriodesUniteLegale", INT),
         _req("categorieEntreprise"),
-        _opt("anneeCategorieEntreprise", I),
+        _opt("anneeCategorieEntreprise", INT),
         _opt("dateDebut", D),
         _req("etatAdministratifUniteLegale", not_null=True),
         _req("nomUniteLegale", masked=True),
@@ -109,11 +109,11 @@ ETABLISSEMENTS = Contract(
         _req("statutDiffusionEtablissement", not_null=True),
         _req("dateCreationEtablissement", D),
         _req("trancheEffectifsEtablissement"),
-        _opt("anneeEffectifsEtablissement", I),
+        _opt("anneeEffectifsEtablissement", INT),
         _opt("activitePrincipaleRegistreMetiersEtablissement"),
         _req("dateDernierTraitementEtablissement", DT),
         _req("etablissementSiege", B, not_null=True),
-        _opt("nombrePeriodesEtablissement", I),
+        _opt("nombrePeriodesEtablissement", INT),
         _req("complementAdresseEtablissement", masked=True),
         _req("numeroVoieEtablissement", masked=True),
         _req("indiceRepetitionEtablissement", masked=True),

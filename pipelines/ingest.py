@@ -9,11 +9,12 @@ import shutil
 import dagster as dg
 import polars as pl
 
+from pipelines import checks
 from pipelines.metadata import markdown_preview
 from sources.config import settings_from_env
 from sources.contracts import Contract
 from sources.download import DownloadError, fetch
-from sources.lake import lake_file, load
+from sources.lake import lake_file, load, previous_record
 from sources.landing import land_file, latest
 from sources.mirror import url_for
 
@@ -103,6 +104,7 @@ def normalize_asset(contract: Contract) -> dg.AssetsDefinition:
         "contract go to rejects/. " + _describe(contract),
         kinds={"polars", "parquet"},
         tags={"source": contract.source},
+        check_specs=checks.check_specs(contract, lake_key(contract)),
     )
     def _normalize(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = settings_from_env()
@@ -126,7 +128,11 @@ def normalize_asset(contract: Contract) -> dg.AssetsDefinition:
             record.rows_rejected,
             "" if loaded else " (unchanged, kept)",
         )
+        guards = checks.evaluate(
+            contract, record, previous_record(settings, contract, record), settings.as_of
+        )
         return dg.MaterializeResult(
+            check_results=guards,
             metadata={
                 "rows_read": dg.MetadataValue.int(record.rows_read),
                 "rows_loaded": dg.MetadataValue.int(record.rows_loaded),

@@ -73,6 +73,22 @@ class RowCheck:
 
 
 @dataclass(frozen=True)
+class Guards:
+    """Thresholds that block a publication, per source; they do not change how a file is read.
+
+    ``min_row_ratio``: a load with fewer rows than this share of the previous load blocks.
+    ``max_row_ratio``: a load with more rows than this multiple of the previous one blocks.
+    ``max_reject_ratio``: a file with a larger share of rejected rows blocks.
+    ``stale_after_days``: newest data older than this at FCE_AS_OF is a warning.
+    """
+
+    min_row_ratio: float = 0.9
+    max_row_ratio: float = 5.0
+    max_reject_ratio: float = 0.01
+    stale_after_days: int = 45
+
+
+@dataclass(frozen=True)
 class Contract:
     """Everything the generic readers need to know about one dataset of a source."""
 
@@ -93,6 +109,7 @@ class Contract:
     newest_data_column: str | None = None
     description: str = ""
     row_checks: tuple[RowCheck, ...] = field(default_factory=tuple)
+    guards: Guards = field(default_factory=Guards)
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]
@@ -117,6 +134,7 @@ class Contract:
         """A short hash of the declaration: a lake file made under another version is redone."""
         described = asdict(self)
         described["row_checks"] = [(c.name, c.reason) for c in self.row_checks]
+        del described["guards"]
         payload = json.dumps(described, sort_keys=True, default=str).encode()
         return hashlib.sha256(payload).hexdigest()[:12]
 

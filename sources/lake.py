@@ -5,7 +5,9 @@ Lake layout, under ``<warehouse>/lake``:
 - ``<dataset>.parquet``: the typed rows of the newest loaded file (replaced atomically);
 - ``<dataset>.load.json``: the load record of that file (origin, sha256, counts, seconds), written
   right after the Parquet file. A run killed between the two leaves a record whose sha256 differs
-  from the newest landed file, so the next run loads it again.
+  from the newest landed file, so the next run loads it again;
+- ``_history/<dataset>/<loaded_at>-<arrival_id>.json``: every load record ever written, which the
+  circuit breakers compare with.
 
 Rejected rows go to ``<warehouse>/rejects/<dataset>/<arrival_id>.parquet`` and are kept.
 """
@@ -59,6 +61,7 @@ class LoadRecord:
     columns_missing: list[str]
     columns_extra: list[str]
     seconds: float
+    stale_after_days: int = 45
 
     @classmethod
     def read(cls, path: Path) -> LoadRecord | None:
@@ -73,6 +76,35 @@ def lake_file(settings: Settings, contract: Contract) -> Path:
 
 def record_file(settings: Settings, contract: Contract) -> Path:
     return settings.lake / f"{contract.dataset}.load.json"
+
+
+def history_dir(settings: Settings, contract: Contract) -> Path:
+    return settings.lake / "_history" / contract.dataset
+
+
+def previous_record(
+    settings: Settings, contract: Contract, current: LoadRecord
+) -> LoadRecord | None:
+    """The newest load of another file than ``current``'s, the reference of the breakers."""
+    folder = history_dir(settings, contract)
+    if not folder.is_dir():
+        return None
+    for path in sorted(folder.glob("*.json"), reverse=True):
+        record = LoadRecord.read(path)
+        if (
+            record
+            and record.arrival_id != current.arrival_id
+            and record.loaded_at <= current.loaded_at
+        ):
+            return record
+    return None
+
+
+def _write_json(target: Path, record: LoadRecord) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(record), ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def current_record(settings: Settings, contract: Contract) -> LoadRecord | None:
@@ -163,11 +195,11 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
         columns_missing=list(result.columns_missing),
         columns_extra=list(result.columns_extra),
         seconds=round(time.monotonic() - start, 3),
+        stale_after_days=contract.guards.stale_after_days,
     )
-    target = record_file(settings, contract)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(asdict(record), ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(tmp, target)
+    _write_json(record_file(settings, contract), record)
+    stamp = record.loaded_at.replace(":", "").replace("-", "")
+    _write_json(history_dir(settings, contract) / f"{stamp}-{record.arrival_id}.json", record)
     log.info(
         "%s: %s read %d rows, loaded %d, rejected %d (%d identifiers left-padded) in %.1f s",
         contract.dataset,

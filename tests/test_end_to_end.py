@@ -231,3 +231,31 @@ def test_5_truncated_archive_stops_the_run_and_keeps_the_publication(world):
     assert ETAB_ZIP in step_failure(result)
     assert published(world).read_bytes() == before
     assert query(world, "select count(*) from fiche_etablissement") == [(1499,)]
+
+
+def test_6_a_file_far_smaller_than_the_last_blocks_publication(world):
+    before = published(world).read_bytes()
+    fresh = world["www"].parent / "fresh"
+    generate_sirene(fresh, etablissements=1500, seed=7)
+    (world["www"] / ETAB_ZIP).write_bytes((fresh / ETAB_ZIP).read_bytes())
+    rewrite_etablissements(world, lambda lines: lines[:1001])  # 1000 rows instead of 1499
+    result = run_job()
+    assert not result.success
+    checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        and not e.event_specific_data.passed
+    ]
+    assert [c.check_name for c in checks] == ["row_count_vs_previous_load"]
+    assert "loaded 1000 rows against 1500" in checks[0].description
+    assert published(world).read_bytes() == before
+    dbt_ran = [e for e in result.all_events if e.step_key == "dbt_warehouse" and e.is_step_start]
+    assert not dbt_ran
+
+
+def test_7_a_person_accepts_the_smaller_file(world, monkeypatch):
+    monkeypatch.setenv("FCE_ACCEPT_LOAD", "sirene_etablissements")
+    result = run_job()
+    assert result.success
+    assert query(world, "select count(*) from fiche_etablissement") == [(1000,)]

@@ -8,6 +8,7 @@
     'contract_version': 'varchar', 'loaded_at': 'varchar', 'lake_path': 'varchar',
     'rejects_path': 'varchar', 'rows_read': 'bigint', 'rows_loaded': 'bigint',
     'rows_rejected': 'bigint', 'identifiers_padded': 'bigint', 'newest_data': 'varchar',
-    'columns_missing': 'varchar[]', 'columns_extra': 'varchar[]', 'seconds': 'double'
+    'columns_missing': 'varchar[]', 'columns_extra': 'varchar[]', 'seconds': 'double',
+    'stale_after_days': 'integer'
 }
 {%- endmacro %}

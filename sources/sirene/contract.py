@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.contracts import Column, Contract, Kind, RowCheck
+from sources.contracts import Column, Contract, Guards, Kind, RowCheck
 
 DATA_GOUV = "https://www.data.gouv.fr/datasets/r/"
+
+# The stock shrinks by far less than 2 % from one month to the next: more is a broken file.
+# INSEE publishes monthly, so data older than 45 days at FCE_AS_OF means a missed release.
+SIRENE_GUARDS = Guards(min_row_ratio=0.98, max_row_ratio=1.5, max_reject_ratio=0.001,
+                       stale_after_days=45)
 
 S, D, DT, B, INT = Kind.STRING, Kind.DATE, Kind.DATETIME, Kind.BOOLEAN, Kind.INTEGER
 
@@ -35,6 +40,7 @@ UNITES_LEGALES = Contract(
     member="StockUniteLegale_utf8.csv",
     origin_url=DATA_GOUV + "825f4199-cadd-486c-ac46-a65a8ea1a047",
     rhythm_days=31,
+    guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",
     key=("siren",),
@@ -90,6 +96,7 @@ ETABLISSEMENTS = Contract(
     member="StockEtablissement_utf8.csv",
     origin_url=DATA_GOUV + "0651fb76-bcf3-4f6a-a38d-bc04fa708576",
     rhythm_days=31,
+    guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",
     key=("siret",),
@@ -173,6 +180,7 @@ LIENS_SUCCESSION = Contract(
     member="StockEtablissementLiensSuccession_utf8.csv",
     origin_url=DATA_GOUV + "9c4d5d9c-4bbb-4b9c-837a-6155cb589e26",
     rhythm_days=31,
+    guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",
     key=("siretEtablissementPredecesseur", "siretEtablissementSuccesseur", "dateLienSuccession"),

@@ -1,5 +1,6 @@
 -- One row per source file now loaded in the lake: who produced it, how fresh it is, and what
--- became of its rows. Rows set aside in staging (duplicated keys) count as rejected.
+-- became of its rows. Rows set aside in staging (duplicated keys) count as rejected. Ages are
+-- counted at the build's reference date (FCE_AS_OF).
 with loads as (
     select * from {{ ref('stg_lake__loads') }}
 ),
@@ -29,6 +30,14 @@ final as (
         l.arrived_at,
         l.loaded_at as imported_at,
         l.newest_data_date,
+        date_diff('day', l.newest_data_date, cast('{{ var("as_of") }}' as date))
+            as age_days,
+        l.stale_after_days,
+        coalesce(
+            date_diff('day', l.newest_data_date, cast('{{ var("as_of") }}' as date))
+            > l.stale_after_days,
+            false
+        ) as est_perime,
         l.rows_read,
         l.rows_loaded - coalesce(r.rows_rejected_staging, 0) as rows_loaded,
         l.rows_rejected + coalesce(r.rows_rejected_staging, 0) as rows_rejected,

@@ -30,6 +30,7 @@ final as (
         columns_missing,
         columns_extra,
         contract_version,
+        stale_after_days,
         seconds as normalize_seconds
     from records
 )

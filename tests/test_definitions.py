@@ -36,7 +36,7 @@ def test_assets_are_grouped_by_stage_and_described():
                                    "lake/sirene_liens_succession"}
     assert {"fiche_etablissement", "fiche_entreprise", "sources_fraicheur",
             "rejets"} <= groups["warehouse"]
-    assert groups["publish"] == {"published/fce_duckdb"}
+    assert groups["publish"] == {"published/fce_duckdb", "published/parquet_exports"}
 
 
 def test_dbt_models_read_the_lake_assets():

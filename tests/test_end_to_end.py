@@ -7,6 +7,7 @@ The runs build on one another (one warehouse for the module), so they are number
 
 import datetime as dt
 import io
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 
 from pipelines.cli import lookup
 from pipelines.definitions import defs
+from pipelines.exports import current_snapshot
 from sources.sample import PLANTED, generate_sirene
 from tests.http_server import serve
 
@@ -155,6 +157,10 @@ def test_1_first_run_publishes_the_fiches(world):
     assert etab[6] is not None
     assert query(world, "select count(*) from fiche_etablissement") == [(1500,)]
 
+    manifest = json.loads((world["warehouse"] / "exports/current/manifest.json").read_text())
+    assert manifest["tables"]["fiche_etablissement"]["rows"] == 1500
+    assert manifest["as_of"] == "2026-12-01"
+
 
 def test_2_unchanged_files_are_not_processed_again(world):
     landing = world["warehouse"] / "landing" / "sirene"
@@ -208,6 +214,7 @@ def test_3_damaged_rows_are_loaded_fixed_or_rejected_with_a_reason(world):
 
 def test_4_missing_column_stops_the_run_and_keeps_the_publication(world):
     before = published(world).read_bytes()
+    snapshot = current_snapshot(world["warehouse"] / "exports")
     rewrite_etablissements(
         world,
         lambda lines: [
@@ -220,6 +227,7 @@ def test_4_missing_column_stops_the_run_and_keeps_the_publication(world):
     assert "StockEtablissement_utf8.csv" in message and "codeCommuneEtablissement" in message
     assert published(world).read_bytes() == before
     assert not [p for p in published(world).parent.iterdir() if p.name.endswith(".tmp")]
+    assert current_snapshot(world["warehouse"] / "exports") == snapshot
 
 
 def test_5_truncated_archive_stops_the_run_and_keeps_the_publication(world):

@@ -6,6 +6,7 @@ from pipelines.alerts import ALERT_SENSORS
 from pipelines.dbt import dbt_resource, warehouse_models
 from pipelines.exports import parquet_exports
 from pipelines.ingest import EXTRACT_GROUP, NORMALIZE_GROUP, ingest_assets
+from pipelines.postgres import postgres_export
 from pipelines.publish import PUBLISH_GROUP, published_duckdb
 from sources.sirene.contract import CONTRACTS as SIRENE
 
@@ -33,7 +34,13 @@ sirene_monthly = dg.ScheduleDefinition(
 )
 
 defs = dg.Definitions(
-    assets=[*ingest_assets(SIRENE), warehouse_models, published_duckdb, parquet_exports],
+    assets=[
+        *ingest_assets(SIRENE),
+        warehouse_models,
+        published_duckdb,
+        parquet_exports,
+        postgres_export,
+    ],
     jobs=[refresh_all, refresh_sirene],
     schedules=[sirene_monthly],
     sensors=ALERT_SENSORS,

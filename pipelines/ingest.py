@@ -4,6 +4,7 @@ For each dataset two assets: ``landing/<dataset>`` fetches the file and keeps it
 ``lake/<dataset>`` turns the newest landed file into typed Parquet. Neither opens a database.
 """
 
+import os
 import shutil
 
 import dagster as dg
@@ -14,6 +15,7 @@ from pipelines.metadata import markdown_preview
 from sources.config import settings_from_env
 from sources.contracts import Contract
 from sources.download import DownloadError, fetch
+from sources.faults import remove_abandoned
 from sources.lake import lake_file, load, previous_record
 from sources.landing import land_file, latest
 from sources.mirror import url_for
@@ -54,7 +56,8 @@ def extract_asset(contract: Contract) -> dg.AssetsDefinition:
     def _extract(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = settings_from_env()
         url = url_for(settings, contract)
-        tmp = settings.work / f"download-{contract.dataset}-{context.run.run_id[:8]}"
+        remove_abandoned(settings.work, f"download-{contract.dataset}.*")
+        tmp = settings.work / f"download-{contract.dataset}.{os.getpid()}"
         try:
             fetched = fetch(url, tmp)
             landed = land_file(

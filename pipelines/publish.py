@@ -1,9 +1,11 @@
 """Publish: copy the checked marts from the build database to the analysts' file, atomically.
 
-The published file is written under a temporary name beside its final place, checked (it opens,
-every table has the row count of the build), flushed to disk, then renamed over the previous
-one. A reader that opened the previous file keeps reading it; a new reader gets the new one; a
-run that fails or is killed before the rename leaves the previous file as it was.
+The published file is written under a temporary name in the build folder (on the warehouse's
+file system, where analysts do not look), checked (it opens, every table has the row count of
+the build), flushed to disk, then renamed over the previous one. A reader that opened the
+previous file keeps reading it; a new reader gets the new one; a run that fails or is killed
+before the rename leaves the previous file as it was. A copy left by a killed run is removed by
+the next publication.
 """
 
 import datetime as dt
@@ -18,6 +20,7 @@ import polars as pl
 
 from pipelines.metadata import markdown_preview
 from sources.config import settings_from_env
+from sources.faults import pause_point, remove_abandoned
 
 log = logging.getLogger("fce.publish")
 
@@ -36,6 +39,10 @@ PUBLISHED_TABLES: dict[str, str | None] = {
     "departements": "code_departement",
     "regions": "code_region",
 }
+
+
+TMP_PREFIX = ".publishing."
+"""Name start of the copy being published, in the build folder, followed by the writer's pid."""
 
 
 class PublishError(RuntimeError):
@@ -63,11 +70,16 @@ def _fsync(path: Path) -> None:
 
 
 def publish_duckdb(build_db: Path, published_db: Path, as_of: dt.date) -> Published:
-    """Copy ``PUBLISHED_TABLES`` with their comments from ``build_db`` into ``published_db``."""
+    """Copy ``PUBLISHED_TABLES`` with their comments from ``build_db`` into ``published_db``.
+
+    The copy is made in ``build_db``'s folder, which must be on the file system of
+    ``published_db`` for the rename to be atomic (``os.replace`` refuses otherwise).
+    """
     if not build_db.exists():
         raise PublishError(f"no build database at {build_db}: run the dbt assets first")
     published_db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published_db.with_name(f".{published_db.name}.{os.getpid()}.tmp")
+    remove_abandoned(build_db.parent, f"{TMP_PREFIX}*")  # copies (and WAL) of killed runs
+    tmp = build_db.with_name(f"{TMP_PREFIX}{os.getpid()}.{published_db.name}")
     tmp.unlink(missing_ok=True)
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     counts: dict[str, int] = {}
@@ -109,6 +121,7 @@ def publish_duckdb(build_db: Path, published_db: Path, as_of: dt.date) -> Publis
                 if seen != count:
                     raise PublishError(f"{tmp}: {table} reads {seen} rows, wrote {count}")
         _fsync(tmp)
+        pause_point("publish")
         os.replace(tmp, published_db)
         _fsync(published_db.parent)
     finally:

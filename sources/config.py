@@ -7,6 +7,8 @@ The interface other tools drive the project through (kept stable, listed in READ
   demand; ``origin``: the producers' real URLs; any ``http://``, ``https://`` or ``file://`` URL
   (or a local folder): a mirror holding the files under their origin names.
 - ``FCE_AS_OF``: the reference date of a build, ``YYYY-MM-DD``, default today.
+- ``FCE_INBOX``: the folder the services drop their files into, one sub-folder per source.
+  Unset: the embedded sample inbox, generated on demand like the SIRENE sample.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class Settings:
     mirror: str
     as_of: dt.date
     sample_etablissements: int = 2000
+    inbox_folder: Path | None = None
+
+    @property
+    def inbox(self) -> Path:
+        """The services' drop folder, or the sample inbox when FCE_INBOX is unset."""
+        return self.inbox_folder or self.warehouse / "sample" / "inbox"
 
     @property
     def landing(self) -> Path:
@@ -88,7 +96,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     size = env.get("FCE_SAMPLE_ETABLISSEMENTS") or "2000"
     if not size.isdigit() or int(size) < 50:
         raise ConfigError(f"FCE_SAMPLE_ETABLISSEMENTS={size!r} must be a whole number >= 50")
+    inbox = env.get("FCE_INBOX")
     return Settings(
+        inbox_folder=Path(inbox).expanduser().resolve() if inbox else None,
         warehouse=warehouse,
         mirror=mirror,
         as_of=_parse_as_of(env.get("FCE_AS_OF")),

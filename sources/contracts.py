@@ -7,7 +7,9 @@ arrive; the lake keeps them, and dbt staging renames them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import inspect
 import json
 import logging
 from collections.abc import Callable
@@ -37,6 +39,15 @@ class Kind(StrEnum):
     DATETIME = "datetime"
     BOOLEAN = "boolean"
     INTEGER = "integer"
+    DECIMAL = "decimal"
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """What a derived column or a row check may know besides the row: the file and the date."""
+
+    file_name: str
+    as_of: dt.date
 
 
 IDENTIFIER_WIDTH = {Kind.SIREN: 9, Kind.NIC: 5, Kind.SIRET: 14}
@@ -48,7 +59,10 @@ class Column:
 
     ``required``: the header must carry it (a missing one stops the run). An optional column that
     is missing is added empty, with a warning. ``not_null``: a row without a value is rejected.
-    ``masked``: the column may hold ``[ND]``, which is then kept verbatim.
+    ``masked``: the column may hold ``[ND]``, which is then kept verbatim. ``formats``: for a
+    date or a datetime, the strptime formats tried in order (ISO when empty). ``derive``: the
+    column is not in the file but computed from the others (seen as text, identifiers padded)
+    and from the file's context, e.g. a SIRET from SIREN and NIC, a month from the file name.
     """
 
     name: str
@@ -57,6 +71,8 @@ class Column:
     not_null: bool = False
     masked: bool = False
     description: str = ""
+    formats: tuple[str, ...] = ()
+    derive: Callable[[FileContext], pl.Expr] | None = None
 
 
 @dataclass(frozen=True)
@@ -64,12 +80,13 @@ class RowCheck:
     """A rule over a whole row, for what is specific to one source.
 
     ``broken`` builds a polars expression that is true on a row breaking the rule; such a row is
-    rejected with ``reason``. It sees the columns as text, identifiers already left-padded.
+    rejected with ``reason``. It sees the columns as text, identifiers already left-padded, and
+    the derived columns.
     """
 
     name: str
     reason: str
-    broken: Callable[[], pl.Expr]
+    broken: Callable[[FileContext], pl.Expr]
 
 
 @dataclass(frozen=True)
@@ -109,6 +126,21 @@ class Contract:
     newest_data_column: str | None = None
     description: str = ""
     row_checks: tuple[RowCheck, ...] = field(default_factory=tuple)
+    # True when the producer always ends the file with a line end: a file without one was cut,
+    # even inside its last value. Without it, only a last line short of fields is refused.
+    ends_with_newline: bool = False
+    # Dropped files: the glob their names match in the source's inbox folder.
+    file_pattern: str | None = None
+    # Files that accumulate: the lake keeps one part per value of this column (a month, say),
+    # and a newer file for the same value replaces that part only.
+    history_key: str | None = None
+    # A JSON file holding its records as a list under this key ({"UC": [{…}, …]}); it is
+    # turned into a CSV with the contract's separator before the usual reading.
+    json_records: str | None = None
+    # HTML entities (&amp;, &eacute;, &#39;…) in text values are decoded.
+    decode_html: bool = False
+    # Header names that vary (a year in a column name): maps an arriving name to the contract's.
+    header_alias: Callable[[str, FileContext], str] | None = None
     guards: Guards = field(default_factory=Guards)
 
     def __post_init__(self) -> None:
@@ -121,7 +153,8 @@ class Contract:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
+        """The columns read from the file (derived ones excluded)."""
+        return tuple(c.name for c in self.columns if c.derive is None)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -133,10 +166,19 @@ class Contract:
     def version(self) -> str:
         """A short hash of the declaration: a lake file made under another version is redone."""
         described = asdict(self)
-        described["row_checks"] = [(c.name, c.reason) for c in self.row_checks]
         del described["guards"]
-        payload = json.dumps(described, sort_keys=True, default=str).encode()
+        payload = json.dumps(described, sort_keys=True, default=_code_of).encode()
         return hashlib.sha256(payload).hexdigest()[:12]
+
+
+def _code_of(value: object) -> str:
+    """A function stands for its source text in the version hash (an address would change)."""
+    if callable(value):
+        try:
+            return inspect.getsource(value).strip()
+        except (OSError, TypeError):
+            return getattr(value, "__qualname__", type(value).__name__)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -163,7 +205,8 @@ def check_header(contract: Contract, header: list[str], file_label: str) -> Head
     if duplicated:
         raise ContractError(f"{file_label}: column(s) {duplicated} appear more than once")
     declared = set(contract.names)
-    missing_required = [c.name for c in contract.columns if c.required and c.name not in seen]
+    read = [c for c in contract.columns if c.derive is None]
+    missing_required = [c.name for c in read if c.required and c.name not in seen]
     if missing_required:
         near = {
             m: [h for h in cleaned if h not in declared and h.lower() == m.lower()]
@@ -184,12 +227,12 @@ def check_header(contract: Contract, header: list[str], file_label: str) -> Head
             len(extra),
             ", ".join(extra),
         )
-    missing_optional = tuple(c.name for c in contract.columns if c.name not in seen)
+    missing_optional = tuple(c.name for c in read if c.name not in seen)
     if missing_optional:
         log.warning(
             "%s: optional column(s) absent, loaded empty: %s",
             file_label,
             ", ".join(missing_optional),
         )
-    present = tuple(c.name for c in contract.columns if c.name in seen)
+    present = tuple(c.name for c in read if c.name in seen)
     return HeaderReport(present=present, missing_optional=missing_optional, extra=extra)

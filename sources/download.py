@@ -34,6 +34,8 @@ from urllib.request import url2pathname
 
 import requests
 
+from sources.faults import pause_point
+
 logger = logging.getLogger("fce.download")
 
 CHUNK_BYTES = 1024 * 1024
@@ -236,6 +238,7 @@ class _Counted:
         for chunk in self._chunks:
             self.received += len(chunk)
             yield chunk
+            pause_point("download")  # resumed once the consumer wrote the chunk to the .part file
 
 
 def _remote_name(response: requests.Response) -> str:

@@ -9,11 +9,16 @@ Lake layout, under ``<warehouse>/lake``:
 - ``_history/<dataset>/<loaded_at>-<arrival_id>.json``: every load record ever written, which the
   circuit breakers compare with.
 
+A dataset whose files accumulate (``Contract.history_key``, e.g. monthly headcounts) is a folder
+instead: ``<dataset>/<key value>.parquet`` and ``<dataset>/<key value>.load.json`` per part, a
+newer file for the same key value replacing that part only.
+
 Rejected rows go to ``<warehouse>/rejects/<dataset>/<arrival_id>.parquet`` and are kept.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import logging
@@ -22,10 +27,14 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import polars as pl
 
 from sources.config import Settings
-from sources.contracts import Contract
+from sources.contracts import Contract, ContractError, FileContext
 from sources.download import check_zip, extract_member
+from sources.faults import remove_abandoned
 from sources.landing import Landed
 from sources.normalize import normalize_csv
 
@@ -70,12 +79,24 @@ class LoadRecord:
         return cls(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def lake_file(settings: Settings, contract: Contract) -> Path:
+def lake_file(settings: Settings, contract: Contract, part: str | None = None) -> Path:
+    """The lake file of a dataset, or of one part of an accumulating dataset."""
+    if contract.history_key:
+        return settings.lake / contract.dataset / f"{part or '*'}.parquet"
     return settings.lake / f"{contract.dataset}.parquet"
 
 
-def record_file(settings: Settings, contract: Contract) -> Path:
+def record_file(settings: Settings, contract: Contract, part: str | None = None) -> Path:
+    if contract.history_key:
+        return settings.lake / contract.dataset / f"{part or '*'}.load.json"
     return settings.lake / f"{contract.dataset}.load.json"
+
+
+def part_records(settings: Settings, contract: Contract) -> list[LoadRecord]:
+    """The load records of every part of an accumulating dataset, by part name."""
+    folder = settings.lake / contract.dataset
+    records = [LoadRecord.read(p) for p in sorted(folder.glob("*.load.json"))]
+    return [r for r in records if r is not None]
 
 
 def history_dir(settings: Settings, contract: Contract) -> Path:
@@ -108,22 +129,62 @@ def _write_json(target: Path, record: LoadRecord) -> None:
 
 
 def current_record(settings: Settings, contract: Contract) -> LoadRecord | None:
-    """The load record matching the lake file now in place, if any."""
+    """The load record matching the lake file now in place (the newest part's), if any."""
+    if contract.history_key:
+        records = part_records(settings, contract)
+        return max(records, key=lambda r: r.loaded_at) if records else None
     if not lake_file(settings, contract).exists():
         return None
     return LoadRecord.read(record_file(settings, contract))
 
 
 def is_loaded(settings: Settings, contract: Contract, landed: Landed) -> LoadRecord | None:
-    """The current record if this very file was loaded under this contract version, else None."""
-    record = current_record(settings, contract)
-    if record and record.sha256 == landed.sha256 and record.contract_version == contract.version:
-        return record
+    """The record of this very file if it is in the lake under this contract version."""
+    if contract.history_key:
+        candidates = part_records(settings, contract)
+    else:
+        record = current_record(settings, contract)
+        candidates = [record] if record else []
+    for record in candidates:
+        if record.sha256 == landed.sha256 and record.contract_version == contract.version:
+            return record
     return None
 
 
+def origin_name(landed: Landed) -> str:
+    """The file's name as the producer gave it (the landed copy may carry a stable name)."""
+    return Path(urlsplit(landed.origin).path).name or landed.file_name
+
+
+def _json_to_csv(contract: Contract, path: Path, target: Path, label: str) -> Path:
+    """Write the records of a JSON file (a list under ``contract.json_records``) as a CSV."""
+    try:
+        document = json.loads(path.read_text(encoding=contract.encoding))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractError(
+            f"{label}: not a readable {contract.encoding} JSON file ({exc})"
+        ) from exc
+    records = document.get(contract.json_records) if isinstance(document, dict) else None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ContractError(
+            f"{label}: expected an object with a list of records under {contract.json_records!r}"
+        )
+    if not records:
+        raise ContractError(f"{label}: the list {contract.json_records!r} is empty")
+    names = list(dict.fromkeys(key for record in records for key in record))
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=contract.separator, lineterminator="\n")
+        writer.writerow(names)
+        for record in records:
+            writer.writerow(["" if record.get(n) is None else str(record.get(n)) for n in names])
+    return target
+
+
 def _csv_of(settings: Settings, contract: Contract, landed: Landed, scratch: Path) -> Path:
-    """The CSV to read: the landed file itself, or its single member streamed out of the zip."""
+    """The CSV to read: the landed file itself, its single member streamed out of the zip, or
+    the CSV made from a JSON file."""
+    if contract.json_records:
+        return _json_to_csv(contract, landed.path, scratch / "records.csv", landed.file_name)
     if not landed.file_name.lower().endswith(".zip"):
         return landed.path
     members = check_zip(
@@ -141,6 +202,22 @@ def _csv_of(settings: Settings, contract: Contract, landed: Landed, scratch: Pat
     )
 
 
+def _place_part(contract: Contract, incoming: Path, label: str) -> str:
+    """Rename a freshly written part of an accumulating dataset after the key value it holds."""
+    key = contract.history_key
+    values = pl.scan_parquet(incoming).select(pl.col(key).unique()).collect()[key].to_list()
+    if len(values) != 1 or values[0] is None:
+        raise ContractError(
+            f"{label}: a file of {contract.dataset} must hold one value of {key}, found "
+            f"{values[:5]}"
+        )
+    part = values[0].isoformat() if hasattr(values[0], "isoformat") else str(values[0])
+    final = incoming.with_name(f"{part}.parquet")
+    os.replace(incoming, final)
+    log.info("%s: part %s written to %s", contract.dataset, part, final)
+    return part
+
+
 def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRecord, bool]:
     """Normalize ``landed`` into the lake unless it is already there; return (record, loaded)."""
     done = is_loaded(settings, contract, landed)
@@ -153,25 +230,37 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
         )
         return done, False
     start = time.monotonic()
-    scratch = settings.work / f"{contract.dataset}-{os.getpid()}"
+    remove_abandoned(settings.work, f"{contract.dataset}.*")
+    scratch = settings.work / f"{contract.dataset}.{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     rejects_path = settings.rejects / contract.dataset / f"{landed.arrival_id}.parquet"
+    name = origin_name(landed)
+    # An accumulating dataset is first written aside, then renamed to the part it holds.
+    target = (
+        settings.lake / contract.dataset / f".incoming-{landed.arrival_id}.parquet"
+        if contract.history_key
+        else lake_file(settings, contract)
+    )
     try:
         csv_path = _csv_of(settings, contract, landed, scratch)
-        label = f"{landed.file_name} ({landed.arrival_id})"
-        if csv_path != landed.path:
-            label = f"{landed.file_name}/{csv_path.name} ({landed.arrival_id})"
+        label = f"{name} ({landed.arrival_id})"
+        if csv_path != landed.path and not contract.json_records:
+            label = f"{name}/{csv_path.name} ({landed.arrival_id})"
         result = normalize_csv(
             contract,
             csv_path,
-            lake_path=lake_file(settings, contract),
+            lake_path=target,
             rejects_path=rejects_path,
             file_label=label,
             arrival_id=landed.arrival_id,
+            context=FileContext(file_name=name, as_of=settings.as_of),
         )
+        part = _place_part(contract, target, label) if contract.history_key else None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if contract.history_key:
+            target.unlink(missing_ok=True)
     record = LoadRecord(
         source=contract.source,
         dataset=contract.dataset,
@@ -185,7 +274,7 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
         arrived_at=landed.arrived_at,
         contract_version=contract.version,
         loaded_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        lake_path=str(lake_file(settings, contract)),
+        lake_path=str(lake_file(settings, contract, part)),
         rejects_path=str(rejects_path),
         rows_read=result.rows_read,
         rows_loaded=result.rows_loaded,
@@ -197,7 +286,7 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
         seconds=round(time.monotonic() - start, 3),
         stale_after_days=contract.guards.stale_after_days,
     )
-    _write_json(record_file(settings, contract), record)
+    _write_json(record_file(settings, contract, part), record)
     stamp = record.loaded_at.replace(":", "").replace("-", "")
     _write_json(history_dir(settings, contract) / f"{stamp}-{record.arrival_id}.json", record)
     log.info(

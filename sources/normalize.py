@@ -16,6 +16,7 @@ numbers of the rows after it; SIRENE files have none.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
@@ -26,11 +27,14 @@ import polars as pl
 from sources.contracts import (
     IDENTIFIER_WIDTH,
     MASKED,
+    Column,
     Contract,
     ContractError,
+    FileContext,
     Kind,
     check_header,
 )
+from sources.faults import pause_point, remove_abandoned
 
 log = logging.getLogger("fce.normalize")
 
@@ -41,8 +45,51 @@ REJECT_COLUMNS = ("dataset", "file", "arrival_id", "line", "reason", "raw")
 
 DATE_FORMAT = "%Y-%m-%d"
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-TRUE_VALUES = ("true",)
-FALSE_VALUES = ("false",)
+TRUE_VALUES = ("true", "1", "oui", "vrai", "yes")
+FALSE_VALUES = ("false", "0", "non", "faux", "no")
+UTF8 = ("utf-8", "utf8")
+
+HTML_ENTITIES = {
+    "&amp;": "&",
+    "&lt;": "<",
+    "&gt;": ">",
+    "&quot;": '"',
+    "&apos;": "'",
+    "&#39;": "'",
+    "&#039;": "'",
+    "&nbsp;": " ",
+    "&#160;": " ",
+    "&eacute;": "é",
+    "&egrave;": "è",
+    "&ecirc;": "ê",
+    "&euml;": "ë",
+    "&agrave;": "à",
+    "&acirc;": "â",
+    "&ccedil;": "ç",
+    "&icirc;": "î",
+    "&iuml;": "ï",
+    "&ocirc;": "ô",
+    "&ouml;": "ö",
+    "&ugrave;": "ù",
+    "&ucirc;": "û",
+    "&uuml;": "ü",
+    "&Eacute;": "É",
+    "&Egrave;": "È",
+    "&Agrave;": "À",
+    "&Ccedil;": "Ç",
+    "&oelig;": "œ",
+    "&OElig;": "Œ",
+    "&rsquo;": "’",
+    "&laquo;": "«",
+    "&raquo;": "»",
+    "&euro;": "€",
+    "&deg;": "°",
+    "&#233;": "é",
+    "&#232;": "è",
+    "&#224;": "à",
+}
+"""Entities found in the services' exports. A fixed table keeps the work in polars' streaming
+engine; an entity not listed here stays as it is."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +129,39 @@ def read_header(path: Path, contract: Contract, file_label: str) -> list[str]:
     return header
 
 
+def transcode_to_utf8(path: Path, encoding: str, target: Path, file_label: str) -> Path:
+    """Rewrite a file declared in another encoding as UTF-8, line by line, for polars.
+
+    A file that is valid UTF-8 with non-ASCII bytes was almost surely not written in the
+    declared single-byte encoding (it would read as mojibake): it is refused. A byte the
+    declared encoding does not define is refused with its line number.
+    """
+    all_utf8, any_high = True, False
+    with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
+        for number, line in enumerate(source, start=1):
+            if not line.isascii():
+                any_high = True
+                if all_utf8:
+                    try:
+                        line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        all_utf8 = False
+            try:
+                out.write(line.decode(encoding))
+            except UnicodeDecodeError as exc:
+                raise ContractError(
+                    f"{file_label}: line {number} is not valid {encoding} ({exc.reason}); the "
+                    f"contract expects {encoding}"
+                ) from exc
+    if all_utf8 and any_high:
+        target.unlink(missing_ok=True)
+        raise ContractError(
+            f"{file_label}: the file is UTF-8, but the contract expects {encoding}: ask the "
+            "producer for the usual export, or change the contract if the format changed"
+        )
+    return target
+
+
 def _check_tail(path: Path, n_fields: int, contract: Contract, file_label: str) -> None:
     """Refuse a file cut in the middle of a line (a copy still in progress, a failed download)."""
     size = path.stat().st_size
@@ -90,6 +170,12 @@ def _check_tail(path: Path, n_fields: int, contract: Contract, file_label: str) 
         tail = handle.read()
     if tail.endswith(b"\n"):
         return
+    if contract.ends_with_newline:
+        raise ContractError(
+            f"{file_label}: the file does not end with a line end, as every file of "
+            f"{contract.producer} / {contract.system} does: it is truncated; have it sent or "
+            "downloaded again"
+        )
     last = tail.rsplit(b"\n", 1)[-1].decode(contract.encoding, errors="replace")
     fields = next(csv.reader([last], delimiter=contract.separator, quotechar='"'), [])
     if len(fields) < n_fields:
@@ -99,16 +185,16 @@ def _check_tail(path: Path, n_fields: int, contract: Contract, file_label: str) 
         )
 
 
-def _locate_error(path: Path, contract: Contract, n_fields: int) -> str | None:
+def _locate_error(path: Path, encoding: str, separator: str, n_fields: int) -> str | None:
     """Say where a file stops being readable (slow; only run once reading failed)."""
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             try:
-                line.decode(contract.encoding)
+                line.decode(encoding)
             except UnicodeDecodeError as exc:
-                return f"line {number} is not valid {contract.encoding} ({exc.reason})"
-    with path.open(encoding=contract.encoding, errors="replace", newline="") as handle:
-        reader = csv.reader(handle, delimiter=contract.separator, quotechar='"')
+                return f"line {number} is not valid {encoding} ({exc.reason})"
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=separator, quotechar='"')
         for row in reader:
             if len(row) > n_fields:
                 return f"line {reader.line_num} has {len(row)} fields, the header {n_fields}"
@@ -116,8 +202,8 @@ def _locate_error(path: Path, contract: Contract, n_fields: int) -> str | None:
 
 
 def _identifier(name: str, width: int) -> pl.Expr:
-    """Left-pad an all-digit identifier that lost its leading zeros."""
-    col = pl.col(name)
+    """Remove spaces inside an identifier and left-pad one that lost its leading zeros."""
+    col = pl.col(name).str.replace_all(r"[\s\u00a0]", "").replace("", None)
     return (
         pl.when(col.str.contains(r"^\d+$") & (col.str.len_chars() < width))
         .then(col.str.pad_start(width, "0"))
@@ -126,15 +212,26 @@ def _identifier(name: str, width: int) -> pl.Expr:
     )
 
 
-def _typed(name: str, kind: Kind, masked: bool) -> pl.Expr:
+def _parsed_date(col: pl.Expr, fmt: str) -> pl.Expr:
+    if "%H" in fmt:
+        return col.str.to_datetime(fmt, strict=False, time_unit="us").dt.date()
+    return col.str.to_date(fmt, strict=False)
+
+
+def _typed(column: Column) -> pl.Expr:
     """Cast a text column to its type; ``strict=False`` gives null where the text does not parse."""
-    col = pl.col(name)
-    if masked:
+    kind = column.kind
+    col = pl.col(column.name)
+    if column.masked:
         col = pl.when(col == MASKED).then(None).otherwise(col)
     if kind is Kind.DATE:
-        return col.str.to_date(DATE_FORMAT, strict=False)
+        formats = column.formats or (DATE_FORMAT,)
+        return pl.coalesce(*[_parsed_date(col, f) for f in formats])
     if kind is Kind.DATETIME:
-        return col.str.to_datetime(DATETIME_FORMAT, strict=False, time_unit="us")
+        formats = column.formats or (DATETIME_FORMAT,)
+        return pl.coalesce(*[col.str.to_datetime(f, strict=False, time_unit="us") for f in formats])
+    if kind is Kind.DECIMAL:
+        return col.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
     if kind is Kind.BOOLEAN:
         lowered = col.str.to_lowercase()
         return (
@@ -149,7 +246,7 @@ def _typed(name: str, kind: Kind, masked: bool) -> pl.Expr:
     return col
 
 
-def _rule_breaks(contract: Contract, present: set[str]) -> list[pl.Expr]:
+def _rule_breaks(contract: Contract, present: set[str], context: FileContext) -> list[pl.Expr]:
     """One expression per rule, giving the reason text on rows that break it, else null."""
     reasons: list[pl.Expr] = []
     for column in contract.columns:
@@ -166,7 +263,7 @@ def _rule_breaks(contract: Contract, present: set[str]) -> list[pl.Expr]:
                 )
             )
         elif column.kind is not Kind.STRING and name in present:
-            parsed = _typed(name, column.kind, column.masked)
+            parsed = _typed(column)
             kept = raw.is_not_null() & ~(raw == MASKED if column.masked else pl.lit(False))
             reasons.append(
                 pl.when(kept & parsed.is_null()).then(
@@ -174,7 +271,7 @@ def _rule_breaks(contract: Contract, present: set[str]) -> list[pl.Expr]:
                 )
             )
     for check in contract.row_checks:
-        reasons.append(pl.when(check.broken().fill_null(False)).then(pl.lit(check.reason)))
+        reasons.append(pl.when(check.broken(context).fill_null(False)).then(pl.lit(check.reason)))
     return reasons
 
 
@@ -191,61 +288,89 @@ def normalize_csv(
     rejects_path: Path,
     file_label: str,
     arrival_id: str,
+    context: FileContext | None = None,
 ) -> NormalizeResult:
     """Write the lake file and the rejects of one CSV.
 
     Both outputs are written to temporary names and renamed into place at the end, rejects first:
     a failure leaves the previous lake file untouched.
     """
-    header = read_header(csv_path, contract, file_label)
+    context = context or FileContext(file_name=csv_path.name, as_of=dt.date.today())
+
+    def rename(name: str) -> str:
+        name = name.strip()
+        return contract.header_alias(name, context) if contract.header_alias else name
+
+    header = [rename(h) for h in read_header(csv_path, contract, file_label)]
     report = check_header(contract, header, file_label)
     _check_tail(csv_path, len(header), contract, file_label)
-    present = set(report.present)
+    derived = [c for c in contract.columns if c.derive is not None]
+    present = set(report.present) | {c.name for c in derived}
 
-    scan = pl.scan_csv(
-        csv_path,
-        separator=contract.separator,
-        quote_char='"',
-        infer_schema=False,
-        encoding="utf8",
-        row_index_name=LINE,
-        row_index_offset=2,
-        raise_if_empty=False,
-    )
     texts: list[pl.Expr] = []
     for column in contract.columns:
+        if column.derive is not None:
+            continue
         if column.name not in present:
             texts.append(pl.lit(None, dtype=pl.String).alias(column.name))
         elif column.kind in IDENTIFIER_WIDTH:
             texts.append(_identifier(column.name, IDENTIFIER_WIDTH[column.kind]))
         else:
-            texts.append(pl.col(column.name).str.strip_chars(" ").replace("", None))
+            text = pl.col(column.name).str.strip_chars(" ").replace("", None)
+            if contract.decode_html and column.kind is Kind.STRING:
+                text = text.str.replace_many(HTML_ENTITIES)
+            texts.append(text)
+    derivations = [c.derive(context).cast(pl.String).alias(c.name) for c in derived]
     padded_flags = [
         (pl.col(c.name).str.len_chars() < IDENTIFIER_WIDTH[c.kind]).fill_null(False)
         for c in contract.columns
-        if c.kind in IDENTIFIER_WIDTH and c.name in present
+        if c.kind in IDENTIFIER_WIDTH and c.name in report.present
     ]
 
     scratch = lake_path.with_name(f".{lake_path.stem}.{os.getpid()}.scratch.parquet")
+    utf8_copy = lake_path.with_name(f".{lake_path.stem}.{os.getpid()}.utf8.tmp")
     lake_tmp = lake_path.with_name(f".{lake_path.name}.{os.getpid()}.tmp")
     rejects_tmp = rejects_path.with_name(f".{rejects_path.name}.{os.getpid()}.tmp")
     lake_path.parent.mkdir(parents=True, exist_ok=True)
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    # What a normalization killed before its renames left; the names carry the writer's pid.
+    remove_abandoned(lake_path.parent, f".{lake_path.stem}.*.scratch.parquet")
+    remove_abandoned(lake_path.parent, f".{lake_path.name}.*.tmp")
+    remove_abandoned(rejects_path.parent, ".*.parquet.*.tmp")
     try:
+        readable, encoding = csv_path, contract.encoding
+        if contract.encoding.lower() not in UTF8:
+            readable = transcode_to_utf8(csv_path, contract.encoding, utf8_copy, file_label)
+            encoding = "utf-8"
+        scan = pl.scan_csv(
+            readable,
+            separator=contract.separator,
+            quote_char='"',
+            infer_schema=False,
+            encoding="utf8",
+            row_index_name=LINE,
+            row_index_offset=2,
+            raise_if_empty=False,
+            with_column_names=lambda names: [n if n == LINE else rename(n) for n in names],
+        )
         stage = scan.select(
             pl.col(LINE).cast(pl.Int64),
             pl.any_horizontal(padded_flags).alias("_padded") if padded_flags else pl.lit(False),
-            *[pl.col(c.name) for c in contract.columns if c.name in present],
+            *[pl.col(name) for name in report.present],
         ).with_columns(texts)
+        if derivations:
+            stage = stage.with_columns(derivations)
+        reasons = _rule_breaks(contract, present, context)
         stage = stage.with_columns(
-            pl.concat_str(_rule_breaks(contract, present), separator="; ", ignore_nulls=True)
+            pl.concat_str(reasons, separator="; ", ignore_nulls=True)
             .replace("", None)
             .alias(REASON)
         )
         try:
             stage.sink_parquet(scratch, engine="streaming")
         except pl.exceptions.ComputeError as exc:
-            where = _locate_error(csv_path, contract, len(header)) or str(exc).splitlines()[0]
+            where = _locate_error(readable, encoding, contract.separator, len(header))
+            where = where or str(exc).splitlines()[0]
             raise ContractError(
                 f"{file_label}: cannot be read as {contract.encoding} CSV separated by "
                 f"{contract.separator!r}: {where}"
@@ -262,7 +387,7 @@ def normalize_csv(
             raise ContractError(f"{file_label}: the file has a header but no data rows")
 
         typed = [
-            _typed(c.name, c.kind, c.masked).alias(c.name)
+            _typed(c).alias(c.name)
             if c.kind not in (Kind.STRING, *IDENTIFIER_WIDTH)
             else pl.col(c.name)
             for c in contract.columns
@@ -279,7 +404,7 @@ def normalize_csv(
                 "fce.contract_version": contract.version,
             },
         )
-        raw_names = [c.name for c in contract.columns if c.name in present]
+        raw_names = [c.name for c in contract.columns if c.name in report.present]
         staged.filter(pl.col(REASON).is_not_null()).select(
             pl.lit(contract.dataset).alias("dataset"),
             pl.lit(file_label).alias("file"),
@@ -298,10 +423,11 @@ def normalize_csv(
                 .item()
             )
             newest = value.isoformat() if value is not None else None
+        pause_point("normalize")
         _atomic_replace(rejects_tmp, rejects_path)
         _atomic_replace(lake_tmp, lake_path)
     finally:
-        for leftover in (scratch, lake_tmp, rejects_tmp):
+        for leftover in (scratch, lake_tmp, rejects_tmp, utf8_copy):
             leftover.unlink(missing_ok=True)
     return NormalizeResult(
         rows_read=rows_read,

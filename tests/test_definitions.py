@@ -13,12 +13,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_dagster_cli_validates_the_definitions(tmp_path):
-    env = {**os.environ, "FCE_WAREHOUSE": str(tmp_path), "DAGSTER_HOME": str(ROOT),
-           "FCE_DAGSTER_STORAGE": str(tmp_path / ".dagster")}
+    env = {
+        **os.environ,
+        "FCE_WAREHOUSE": str(tmp_path),
+        "DAGSTER_HOME": str(ROOT),
+        "FCE_DAGSTER_STORAGE": str(tmp_path / ".dagster"),
+    }
     dagster = Path(sys.executable).parent / "dagster"
     done = subprocess.run(
         [str(dagster), "definitions", "validate", "-m", "pipelines.definitions"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -30,13 +38,24 @@ def test_assets_are_grouped_by_stage_and_described():
         node = graph.get(key)
         groups.setdefault(node.group_name, set()).add(key.to_user_string())
         assert node.description, f"{key.to_user_string()} has no description"
-    assert groups["extract"] == {"landing/sirene_etablissements", "landing/sirene_unites_legales",
-                                 "landing/sirene_liens_succession"}
-    assert groups["normalize"] == {"lake/sirene_etablissements", "lake/sirene_unites_legales",
-                                   "lake/sirene_liens_succession"}
-    assert {"fiche_etablissement", "fiche_entreprise", "sources_fraicheur",
-            "rejets"} <= groups["warehouse"]
-    assert groups["publish"] == {"published/fce_duckdb", "published/parquet_exports"}
+    assert groups["extract"] == {
+        "landing/sirene_etablissements",
+        "landing/sirene_unites_legales",
+        "landing/sirene_liens_succession",
+    }
+    assert groups["normalize"] == {
+        "lake/sirene_etablissements",
+        "lake/sirene_unites_legales",
+        "lake/sirene_liens_succession",
+    }
+    assert {"fiche_etablissement", "fiche_entreprise", "sources_fraicheur", "rejets"} <= groups[
+        "warehouse"
+    ]
+    assert groups["publish"] == {
+        "published/fce_duckdb",
+        "published/parquet_exports",
+        "published/postgres",
+    }
 
 
 def test_dbt_models_read_the_lake_assets():

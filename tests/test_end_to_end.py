@@ -35,6 +35,7 @@ def world(tmp_path_factory):
     www = root / "www"
     generate_sirene(www, etablissements=1500, seed=7)
     saved = dict(os.environ)
+    os.environ.pop("FCE_POSTGRES_DSN", None)  # PostgreSQL has its own tests
     with serve(www) as server:
         os.environ.update(
             FCE_WAREHOUSE=str(root / "warehouse"),

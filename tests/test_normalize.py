@@ -219,3 +219,11 @@ def test_failed_run_keeps_the_previous_lake_file(tmp_path):
         run(tmp_path, write_csv(tmp_path / "bad.csv", []))
     assert (tmp_path / "lake" / "out.parquet").read_bytes() == before
     assert [p.name for p in (tmp_path / "lake").iterdir()] == ["out.parquet"]
+
+
+def test_file_cut_inside_its_last_value_is_refused_when_the_producer_ends_lines(tmp_path):
+    path = write_csv(tmp_path / "e.csv", [row(), row(siren="552081318")])
+    path.write_bytes(path.read_bytes()[:-3])  # the line end and two characters
+    assert ETABLISSEMENTS.ends_with_newline
+    with pytest.raises(ContractError, match="does not end with a line end"):
+        run(tmp_path, path)

@@ -15,8 +15,9 @@ DATA_GOUV = "https://www.data.gouv.fr/datasets/r/"
 
 # The stock shrinks by far less than 2 % from one month to the next: more is a broken file.
 # INSEE publishes monthly, so data older than 45 days at FCE_AS_OF means a missed release.
-SIRENE_GUARDS = Guards(min_row_ratio=0.98, max_row_ratio=1.5, max_reject_ratio=0.001,
-                       stale_after_days=45)
+SIRENE_GUARDS = Guards(
+    min_row_ratio=0.98, max_row_ratio=1.5, max_reject_ratio=0.001, stale_after_days=45
+)
 
 S, D, DT, B, INT = Kind.STRING, Kind.DATE, Kind.DATETIME, Kind.BOOLEAN, Kind.INTEGER
 
@@ -40,6 +41,7 @@ UNITES_LEGALES = Contract(
     member="StockUniteLegale_utf8.csv",
     origin_url=DATA_GOUV + "825f4199-cadd-486c-ac46-a65a8ea1a047",
     rhythm_days=31,
+    ends_with_newline=True,
     guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",
@@ -96,6 +98,7 @@ ETABLISSEMENTS = Contract(
     member="StockEtablissement_utf8.csv",
     origin_url=DATA_GOUV + "0651fb76-bcf3-4f6a-a38d-bc04fa708576",
     rhythm_days=31,
+    ends_with_newline=True,
     guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",
@@ -106,7 +109,7 @@ ETABLISSEMENTS = Contract(
         RowCheck(
             name="siret_is_siren_nic",
             reason="siret is not siren followed by nic",
-            broken=lambda: pl.col("siret") != pl.concat_str("siren", "nic"),
+            broken=lambda _: pl.col("siret") != pl.concat_str("siren", "nic"),
         ),
     ),
     columns=(
@@ -180,6 +183,7 @@ LIENS_SUCCESSION = Contract(
     member="StockEtablissementLiensSuccession_utf8.csv",
     origin_url=DATA_GOUV + "9c4d5d9c-4bbb-4b9c-837a-6155cb589e26",
     rhythm_days=31,
+    ends_with_newline=True,
     guards=SIRENE_GUARDS,
     encoding="utf-8",
     separator=",",

@@ -8,7 +8,8 @@ from pipelines.exports import parquet_exports
 from pipelines.ingest import EXTRACT_GROUP, NORMALIZE_GROUP, ingest_assets
 from pipelines.postgres import postgres_export
 from pipelines.publish import PUBLISH_GROUP, published_duckdb
-from sources.sirene.contract import CONTRACTS as SIRENE
+from pipelines.sensors import inbox_sensor
+from sources.registry import ALL
 
 everything = dg.AssetSelection.all()
 
@@ -35,7 +36,7 @@ sirene_monthly = dg.ScheduleDefinition(
 
 defs = dg.Definitions(
     assets=[
-        *ingest_assets(SIRENE),
+        *ingest_assets(ALL),
         warehouse_models,
         published_duckdb,
         parquet_exports,
@@ -43,7 +44,7 @@ defs = dg.Definitions(
     ],
     jobs=[refresh_all, refresh_sirene],
     schedules=[sirene_monthly],
-    sensors=ALERT_SENSORS,
+    sensors=[*ALERT_SENSORS, inbox_sensor],
     resources={"dbt": dbt_resource()},
 )
 

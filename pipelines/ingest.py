@@ -1,11 +1,13 @@
 """Extract and normalize assets, made from the source contracts.
 
-For each dataset two assets: ``landing/<dataset>`` fetches the file and keeps it as it arrived,
-``lake/<dataset>`` turns the newest landed file into typed Parquet. Neither opens a database.
+For each dataset two assets: ``landing/<dataset>`` fetches the file (public sources) or takes it
+from the inbox (internal sources) and keeps it as it arrived; ``lake/<dataset>`` turns the landed
+files the lake does not hold yet into typed Parquet. Neither opens a database.
 """
 
 import os
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -16,9 +18,11 @@ from sources.config import settings_from_env
 from sources.contracts import Contract
 from sources.download import DownloadError, fetch
 from sources.faults import remove_abandoned
-from sources.lake import lake_file, load, previous_record
-from sources.landing import land_file, latest
-from sources.mirror import url_for
+from sources.inbox import collect, pending, source_dir
+from sources.internal import INBOX
+from sources.lake import current_record, load, previous_record, write_empty
+from sources.landing import land_file
+from sources.mirror import ensure_sample_inbox, url_for
 
 EXTRACT_GROUP = "extract"
 NORMALIZE_GROUP = "normalize"
@@ -41,8 +45,51 @@ def _describe(contract: Contract) -> str:
     return f"{contract.description} {contract.producer} / {contract.system}, {access}."
 
 
+def inbox_asset(contract: Contract) -> dg.AssetsDefinition:
+    """The asset that lands ``contract``'s new files from the services' inbox."""
+
+    @dg.asset(
+        key=landing_key(contract),
+        group_name=EXTRACT_GROUP,
+        description=f"Takes the files matching {contract.file_pattern} from the inbox folder "
+        f"{contract.source}/ and keeps them as they arrived. " + _describe(contract),
+        kinds={"file"},
+        tags={"source": contract.source},
+    )
+    def _extract(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = settings_from_env()
+        if settings.inbox_folder is None:
+            ensure_sample_inbox(settings)
+        try:
+            landed = collect(settings, contract)
+        except FileNotFoundError as exc:
+            context.log.warning(str(exc))
+            return dg.MaterializeResult(metadata={"files_landed": 0, "note": str(exc)})
+        except (ValueError, DownloadError) as exc:
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+        for item in landed:
+            context.log.info(
+                "%s: landed %s (%d bytes, sha256 %s)",
+                contract.dataset,
+                item.origin,
+                item.size,
+                item.sha256[:12],
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "files_landed": dg.MetadataValue.int(len(landed)),
+                "origins": ", ".join(item.origin for item in landed) or "nothing new",
+                "inbox": dg.MetadataValue.path(str(source_dir(settings, contract))),
+            }
+        )
+
+    return _extract
+
+
 def extract_asset(contract: Contract) -> dg.AssetsDefinition:
     """The asset that fetches ``contract``'s file into landing/."""
+    if contract.arrival == INBOX:
+        return inbox_asset(contract)
 
     @dg.asset(
         key=landing_key(contract),
@@ -111,17 +158,24 @@ def normalize_asset(contract: Contract) -> dg.AssetsDefinition:
     )
     def _normalize(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         settings = settings_from_env()
-        landed = latest(settings.warehouse, contract.source, contract.file_name)
-        if landed is None:
+        loads = []
+        try:
+            for landed in pending(settings, contract):
+                loads.append(load(settings, contract, landed))
+        except (ValueError, DownloadError) as exc:  # bad file or archive: retrying won't help
+            raise dg.Failure(str(exc), allow_retries=False) from exc
+        if loads:
+            record, loaded = loads[-1]
+        elif (kept := current_record(settings, contract)) is not None:
+            record, loaded = kept, False
+        elif contract.arrival == INBOX:
+            record, loaded = write_empty(settings, contract), True
+        else:
             raise dg.Failure(
                 f"no landed file for {contract.dataset} under {settings.landing}: "
                 f"materialize {landing_key(contract).to_user_string()} first"
             )
-        try:
-            record, loaded = load(settings, contract, landed)
-        except (ValueError, DownloadError) as exc:  # bad file or archive: retrying won't help
-            raise dg.Failure(str(exc), allow_retries=False) from exc
-        path = lake_file(settings, contract)
+        path = Path(record.lake_path)
         preview = pl.scan_parquet(path).head(5).collect()
         context.log.info(
             "%s: read %d, loaded %d, rejected %d%s",
@@ -151,6 +205,7 @@ def normalize_asset(contract: Contract) -> dg.AssetsDefinition:
                 "columns_missing": ", ".join(record.columns_missing) or "none",
                 "normalize_seconds": dg.MetadataValue.float(record.seconds),
                 "reprocessed": loaded,
+                "files_loaded": dg.MetadataValue.int(len(loads)),
                 "path": dg.MetadataValue.path(str(path)),
                 "preview": dg.MetadataValue.md(markdown_preview(preview)),
             },

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from sources.config import Settings
-from sources.contracts import Contract, ContractError, FileContext
+from sources.contracts import Contract, ContractError, FileContext, Kind
 from sources.download import check_zip, extract_member
 from sources.faults import remove_abandoned
 from sources.landing import Landed
@@ -114,6 +114,7 @@ def previous_record(
         record = LoadRecord.read(path)
         if (
             record
+            and record.arrival_id
             and record.arrival_id != current.arrival_id
             and record.loaded_at <= current.loaded_at
         ):
@@ -202,6 +203,61 @@ def _csv_of(settings: Settings, contract: Contract, landed: Landed, scratch: Pat
     )
 
 
+POLARS_TYPES = {
+    Kind.DATE: pl.Date,
+    Kind.DATETIME: pl.Datetime("us"),
+    Kind.BOOLEAN: pl.Boolean,
+    Kind.INTEGER: pl.Int64,
+    Kind.DECIMAL: pl.Float64,
+}
+EMPTY_PART = "none"
+
+
+def write_empty(settings: Settings, contract: Contract) -> LoadRecord:
+    """An empty, typed lake file for a source that has dropped nothing yet.
+
+    dbt reads every lake dataset; an internal source whose first file has not arrived must not
+    stop the warehouse. Its load record says so (no file, no arrival) and the breakers ignore it.
+    """
+    schema = {c.name: POLARS_TYPES.get(c.kind, pl.String) for c in contract.columns}
+    schema["source_line"] = pl.Int64
+    part = EMPTY_PART if contract.history_key else None
+    path = lake_file(settings, contract, part)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pl.DataFrame(schema=schema).write_parquet(tmp)
+    os.replace(tmp, path)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    record = LoadRecord(
+        source=contract.source,
+        dataset=contract.dataset,
+        producer=contract.producer,
+        system=contract.system,
+        file="",
+        origin="",
+        sha256="",
+        size=0,
+        arrival_id="",
+        arrived_at=now,
+        contract_version=contract.version,
+        loaded_at=now,
+        lake_path=str(path),
+        rejects_path="",
+        rows_read=0,
+        rows_loaded=0,
+        rows_rejected=0,
+        identifiers_padded=0,
+        newest_data=None,
+        columns_missing=[],
+        columns_extra=[],
+        seconds=0.0,
+        stale_after_days=contract.guards.stale_after_days,
+    )
+    _write_json(record_file(settings, contract, part), record)
+    log.warning("%s: no file received yet; an empty dataset stands in", contract.dataset)
+    return record
+
+
 def _place_part(contract: Contract, incoming: Path, label: str) -> str:
     """Rename a freshly written part of an accumulating dataset after the key value it holds."""
     key = contract.history_key
@@ -214,6 +270,8 @@ def _place_part(contract: Contract, incoming: Path, label: str) -> str:
     part = values[0].isoformat() if hasattr(values[0], "isoformat") else str(values[0])
     final = incoming.with_name(f"{part}.parquet")
     os.replace(incoming, final)
+    for placeholder in (f"{EMPTY_PART}.parquet", f"{EMPTY_PART}.load.json"):
+        final.with_name(placeholder).unlink(missing_ok=True)
     log.info("%s: part %s written to %s", contract.dataset, part, final)
     return part
 
@@ -292,7 +350,7 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
     log.info(
         "%s: %s read %d rows, loaded %d, rejected %d (%d identifiers left-padded) in %.1f s",
         contract.dataset,
-        landed.file_name,
+        name,
         record.rows_read,
         record.rows_loaded,
         record.rows_rejected,

@@ -62,6 +62,29 @@ def ensure_sample(settings: Settings) -> Path:
     return folder
 
 
+def ensure_sample_inbox(settings: Settings) -> Path:
+    """Write the sample inbox once per size (from the SIRENE sample's identifiers), then reuse it.
+
+    Like the SIRENE sample, it is written to a temporary folder and moved into place.
+    """
+    from sources.sample.inbox import generate_inbox
+
+    sirene = ensure_sample(settings)
+    folder = settings.warehouse / "sample" / "inbox"
+    marker = folder / f".complete-{settings.sample_etablissements}-{SAMPLE_SEED}"
+    with _locked(folder.parent):
+        if marker.exists():
+            return folder
+        log.info("generating the sample inbox into %s", folder)
+        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-inbox-") as tmp:
+            generate_inbox(Path(tmp), sirene, settings.sample_etablissements, seed=SAMPLE_SEED)
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.move(tmp, folder)
+            Path(tmp).mkdir()  # TemporaryDirectory removes what it created
+        marker.touch()
+    return folder
+
+
 def url_for(settings: Settings, contract: Contract) -> str:
     """The URL to fetch ``contract``'s file from, following FCE_DOWNLOAD_MIRROR."""
     if settings.mirror == ORIGIN:

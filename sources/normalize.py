@@ -129,23 +129,36 @@ def read_header(path: Path, contract: Contract, file_label: str) -> list[str]:
     return header
 
 
+def refuse_utf8(path: Path, encoding: str, file_label: str) -> None:
+    """Refuse a UTF-8 file where a single-byte encoding (windows-1252) is declared.
+
+    Such a file decodes without error in the declared encoding, as mojibake (``Ã©`` for ``é``):
+    a file that is valid UTF-8 and holds non-ASCII bytes was almost surely written in UTF-8.
+    """
+    any_high = False
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return
+            any_high = True
+    if any_high:
+        raise ContractError(
+            f"{file_label}: the file is UTF-8, but the contract expects {encoding}: ask the "
+            "producer for the usual export, or change the contract if the format changed"
+        )
+
+
 def transcode_to_utf8(path: Path, encoding: str, target: Path, file_label: str) -> Path:
     """Rewrite a file declared in another encoding as UTF-8, line by line, for polars.
 
-    A file that is valid UTF-8 with non-ASCII bytes was almost surely not written in the
-    declared single-byte encoding (it would read as mojibake): it is refused. A byte the
-    declared encoding does not define is refused with its line number.
+    A byte the declared encoding does not define is refused with its line number.
     """
-    all_utf8, any_high = True, False
     with path.open("rb") as source, target.open("w", encoding="utf-8", newline="") as out:
         for number, line in enumerate(source, start=1):
-            if not line.isascii():
-                any_high = True
-                if all_utf8:
-                    try:
-                        line.decode("utf-8")
-                    except UnicodeDecodeError:
-                        all_utf8 = False
             try:
                 out.write(line.decode(encoding))
             except UnicodeDecodeError as exc:
@@ -153,12 +166,6 @@ def transcode_to_utf8(path: Path, encoding: str, target: Path, file_label: str) 
                     f"{file_label}: line {number} is not valid {encoding} ({exc.reason}); the "
                     f"contract expects {encoding}"
                 ) from exc
-    if all_utf8 and any_high:
-        target.unlink(missing_ok=True)
-        raise ContractError(
-            f"{file_label}: the file is UTF-8, but the contract expects {encoding}: ask the "
-            "producer for the usual export, or change the contract if the format changed"
-        )
     return target
 
 
@@ -301,6 +308,8 @@ def normalize_csv(
         name = name.strip()
         return contract.header_alias(name, context) if contract.header_alias else name
 
+    if contract.encoding.lower() not in UTF8:
+        refuse_utf8(csv_path, contract.encoding, file_label)
     header = [rename(h) for h in read_header(csv_path, contract, file_label)]
     report = check_header(contract, header, file_label)
     _check_tail(csv_path, len(header), contract, file_label)
@@ -355,7 +364,7 @@ def normalize_csv(
         )
         stage = scan.select(
             pl.col(LINE).cast(pl.Int64),
-            pl.any_horizontal(padded_flags).alias("_padded") if padded_flags else pl.lit(False),
+            (pl.any_horizontal(padded_flags) if padded_flags else pl.lit(False)).alias("_padded"),
             *[pl.col(name) for name in report.present],
         ).with_columns(texts)
         if derivations:

@@ -1,0 +1,48 @@
+"""DSN (DARES): monthly headcounts per establishment.
+
+One file a month, ``TRANS-SISSMO-effectifs_MMYYYY.csv``; the files accumulate into a history
+(SIRET × month), a newer file for the same month replacing that month. The MOIS column is known
+to lag: the month is the one in the file name (column ``mois``).
+"""
+
+from sources.contracts import Contract, Kind
+from sources.internal import INBOX, INTERNAL_GUARDS, col, derived, month_from_file_name
+
+FILE_MONTH = r"effectifs_(?P<month>\d{2})(?P<year>\d{4})"
+
+EFFECTIFS = Contract(
+    source="dsn_effectifs",
+    dataset="dsn_effectifs",
+    producer="DARES",
+    system="DSN",
+    public=False,
+    arrival=INBOX,
+    file_name="dsn_effectifs.csv",
+    file_pattern="TRANS-SISSMO-effectifs_*.csv",
+    member=None,
+    origin_url=None,
+    rhythm_days=31,
+    encoding="utf-8",
+    separator=",",
+    key=("SIRET", "mois"),
+    newest_data_column="mois",
+    history_key="mois",
+    guards=INTERNAL_GUARDS,
+    description="Monthly headcounts: one row per SIRET and month.",
+    columns=(
+        col("MOIS", required=False),
+        col("SIRET", Kind.SIRET, not_null=True),
+        col("EFF_TOTAL", Kind.DECIMAL),
+        col("EFF_HOMME", Kind.DECIMAL, required=False),
+        col("EFF_FEMME", Kind.DECIMAL, required=False),
+        col("NB_CDD", Kind.DECIMAL, required=False),
+        col("NB_CDI", Kind.DECIMAL, required=False),
+        col("NB_CDI_INTER", Kind.DECIMAL, required=False),
+        col("NB_INTER_MISSION", Kind.DECIMAL, required=False),
+        col("NB_INTERIM", Kind.DECIMAL, required=False),
+        col("DATE_MAJ", Kind.DATE, required=False, formats=("%Y/%m/%d", "%Y-%m-%d")),
+        derived("mois", Kind.DATE, month_from_file_name(FILE_MONTH), not_null=True),
+    ),
+)
+
+CONTRACTS = (EFFECTIFS,)

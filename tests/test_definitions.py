@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.definitions import defs
+from sources.registry import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,16 +39,9 @@ def test_assets_are_grouped_by_stage_and_described():
         node = graph.get(key)
         groups.setdefault(node.group_name, set()).add(key.to_user_string())
         assert node.description, f"{key.to_user_string()} has no description"
-    assert groups["extract"] == {
-        "landing/sirene_etablissements",
-        "landing/sirene_unites_legales",
-        "landing/sirene_liens_succession",
-    }
-    assert groups["normalize"] == {
-        "lake/sirene_etablissements",
-        "lake/sirene_unites_legales",
-        "lake/sirene_liens_succession",
-    }
+    datasets = {c.dataset for c in ALL}
+    assert groups["extract"] == {f"landing/{d}" for d in datasets}
+    assert groups["normalize"] == {f"lake/{d}" for d in datasets}
     assert {"fiche_etablissement", "fiche_entreprise", "sources_fraicheur", "rejets"} <= groups[
         "warehouse"
     ]

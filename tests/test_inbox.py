@@ -96,9 +96,9 @@ def test_monthly_files_accumulate_and_a_newer_file_replaces_its_month(settings):
     )
     assert len(collect(settings, EFFECTIFS)) == 1
     load_all(settings, EFFECTIFS)
-    frame = pl.read_parquet(settings.lake / "dsn_effectifs" / "*.parquet").sort("mois")
+    frame = pl.read_parquet(settings.lake / "dsn_effectifs" / "*.parquet").sort("mois_fichier")
     assert frame["EFF_TOTAL"].to_list() == [10.0, 40.0, 12.0]
-    assert frame["mois"].to_list() == [
+    assert frame["mois_fichier"].to_list() == [
         dt.date(2026, 9, 1),
         dt.date(2026, 10, 1),
         dt.date(2026, 11, 1),
@@ -140,7 +140,7 @@ def test_a_source_that_dropped_nothing_gets_an_empty_dataset(settings):
     record = write_empty(settings, EFFECTIFS)
     assert record.rows_loaded == 0
     empty = pl.read_parquet(record.lake_path)
-    assert empty.height == 0 and empty.schema["mois"] == pl.Date
+    assert empty.height == 0 and empty.schema["mois_fichier"] == pl.Date
     drop(
         settings,
         "dsn_effectifs",

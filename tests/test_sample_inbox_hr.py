@@ -201,7 +201,7 @@ def test_planted_values(inbox):
     assert accords["T04421000317"]["siret"] == FERME
     assert accords["T04421000317"]["dt_sign"] == date(2021, 1, 15)
     dsn = [r for r in PLANTED_INBOX["dsn_effectifs"] if r["SIRET"] == SIEGE]
-    assert [r["mois"] for r in dsn][-2:] == [date(2026, 10, 1), date(2026, 11, 1)]
+    assert [r["mois_fichier"] for r in dsn][-2:] == [date(2026, 10, 1), date(2026, 11, 1)]
     assert [r["EFF_TOTAL"] for r in dsn][-2:] == [40, 42]
     assert len(dsn) == 24
     assert PLANTED_INBOX["sipsi_siren"][0]["salaries_distincts_annee"] == 7
@@ -351,7 +351,7 @@ def test_files_load_with_normalize_csv(inbox, tmp_path):
                 assert SIEGE in lake[SIRET_COLUMN[contract.dataset]].to_list(), path.name
     latest = pl.read_parquet(tmp_path / "lake" / "TRANS-SISSMO-effectifs_112026.parquet")
     siege = latest.filter(pl.col("SIRET") == SIEGE).to_dicts()
-    assert [(r["mois"], r["EFF_TOTAL"]) for r in siege] == [(date(2026, 11, 1), 42)]
+    assert [(r["mois_fichier"], r["EFF_TOTAL"]) for r in siege] == [(date(2026, 11, 1), 42)]
     sipsi = pl.read_parquet(tmp_path / "lake" / "ClientsPSI-Siret-2026-01122026.parquet")
     siege = sipsi.filter(pl.col("siret") == SIEGE).to_dicts()
     assert [(r["annee"], r["salaries_distincts_annee"]) for r in siege] == [(2026, 5)]

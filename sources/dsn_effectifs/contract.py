@@ -2,7 +2,8 @@
 
 One file a month, ``TRANS-SISSMO-effectifs_MMYYYY.csv``; the files accumulate into a history
 (SIRET × month), a newer file for the same month replacing that month. The MOIS column is known
-to lag: the month is the one in the file name (column ``mois``).
+to lag: the month is the one in the file name (column ``mois_fichier``; ``MOIS`` is kept as it
+arrived).
 """
 
 from sources.contracts import Contract, Kind
@@ -24,9 +25,9 @@ EFFECTIFS = Contract(
     rhythm_days=31,
     encoding="utf-8",
     separator=",",
-    key=("SIRET", "mois"),
-    newest_data_column="mois",
-    history_key="mois",
+    key=("SIRET", "mois_fichier"),
+    newest_data_column="mois_fichier",
+    history_key="mois_fichier",
     guards=INTERNAL_GUARDS,
     description="Monthly headcounts: one row per SIRET and month.",
     columns=(
@@ -41,7 +42,7 @@ EFFECTIFS = Contract(
         col("NB_INTER_MISSION", Kind.DECIMAL, required=False),
         col("NB_INTERIM", Kind.DECIMAL, required=False),
         col("DATE_MAJ", Kind.DATE, required=False, formats=("%Y/%m/%d", "%Y-%m-%d")),
-        derived("mois", Kind.DATE, month_from_file_name(FILE_MONTH), not_null=True),
+        derived("mois_fichier", Kind.DATE, month_from_file_name(FILE_MONTH), not_null=True),
     ),
 )
 

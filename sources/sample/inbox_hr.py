@@ -143,14 +143,14 @@ def _dsn_row(siret: str, month: date, eff: int, lag: bool, updated: date) -> dic
         "NB_INTER_MISSION": 0,
         "NB_INTERIM": 2 if large else 0,
         "DATE_MAJ": updated,
-        "mois": month,
+        "mois_fichier": month,
     }
 
 
 def planted_inbox(as_of: date = AS_OF) -> dict[str, list[dict[str, object]]]:
     """The planted rows per dataset, typed (date, int, bool, Decimal, str), contract names.
 
-    Derived columns are given too (``mois`` for dsn_effectifs, ``annee`` for sipsi); sipsi's
+    Derived columns are given too (``mois_fichier`` for dsn_effectifs, ``annee`` for sipsi); sipsi's
     counts use the contract's names, not the year-stamped ones of the file.
     """
     zero_themes = dict.fromkeys(THEMES, 0)
@@ -584,7 +584,7 @@ def _dsn(
         if index in DSN_LAGGING:
             for row in randoms:
                 row["MOIS"] = _add_months(month, -1).strftime("%Y-%m")
-        ours = [row for row in planted if row["mois"] == month]
+        ours = [row for row in planted if row["mois_fichier"] == month]
         text = [render(EFFECTIFS, row, style, header) for row in ours + randoms]
         written.append(
             _write(out / _dsn_name(month), header, _break(rng, text, len(ours), traps), style)

@@ -1,4 +1,5 @@
--- One row per establishment (SIRET) of the SIRENE stock, with the labels of its codes.
+-- One row per establishment (SIRET) of the SIRENE stock, with the labels of its codes and
+-- what the services' files say of it at the reference date (var as_of).
 with etablissements as (
     select * from {{ ref('int_sirene__etablissements') }}
 ),
@@ -9,6 +10,10 @@ unites_legales as (
 
 successions as (
     select * from {{ ref('int_sirene__successions') }}
+),
+
+indicateurs as (
+    select * from {{ ref('int_services__indicateurs_etablissements') }}
 ),
 
 naf as (
@@ -70,10 +75,27 @@ final as (
         e.libelle_pays_etranger as pays_etranger,
         s.siret_predecesseur,
         s.siret_successeur,
-        e.date_dernier_traitement
+        e.date_dernier_traitement,
+        i.derniere_intervention_pole_t,
+        i.derniere_intervention_pole_c,
+        i.derniere_intervention_pole_3e,
+        i.derniere_intervention,
+        coalesce(i.nb_interventions_24_mois, 0) as nb_interventions_24_mois,
+        i.effectif_dsn,
+        i.mois_effectif_dsn,
+        i.heures_activite_partielle_autorisees_24_mois,
+        i.heures_activite_partielle_consommees_24_mois,
+        coalesce(i.nb_procedures_rupco_36_mois, 0) as nb_procedures_rupco_36_mois,
+        coalesce(i.nb_accords, 0) as nb_accords,
+        i.date_dernier_accord,
+        coalesce(i.nb_contrats_apprentissage_12_mois, 0) as nb_contrats_apprentissage_12_mois,
+        i.accidents_travail_total,
+        i.salaries_detaches,
+        i.agrements_iae
     from etablissements as e
     left join unites_legales as u on e.siren = u.siren
     left join successions as s on e.siret = s.siret
+    left join indicateurs as i on e.siret = i.siret
     left join naf
         on e.code_naf = naf.code_naf and e.nomenclature_naf = 'NAFRev2'
     left join categories_juridiques as cj

@@ -1,9 +1,38 @@
 -- One row per input row that did not reach the fiches, with its file, line and reason:
 -- rows refused by the normalize step (contract rules) and rows set aside in staging
--- (a key present on several lines: the line with the latest processing date is kept).
+-- (a key present on several lines: the line with the latest processing date is kept; for the
+-- services' files, an exact copy of a line, and a key on several lines: the last line is kept).
+{#- the services' datasets: staging model, key as shown in the reason, and the column of the
+    monthly part a line belongs to (dsn_effectifs only; the month of the file name, mois_fichier) -#}
+{% set services = [
+    ('wikit_controles', 'stg_wikit__controles', 'siret', none),
+    ('wikit_unites_controle', 'stg_wikit__unites_controle', 'code_uc', none),
+    ('sora_interventions', 'stg_sora__interventions', 'siret, date_intervention', none),
+    ('eos_visites', 'stg_eos__visites', 'siret, date_visite', none),
+    ('src_controles', 'stg_src__controles', 'numero_dossier', none),
+    ('apart_conventions', 'stg_apart__conventions', 'numero_convention, numero_avenant', none),
+    ('rupco_procedures', 'stg_rupco__procedures', 'numero_dossier', none),
+    ('rupco_etablissements', 'stg_rupco__etablissements', 'numero_dossier, siret', none),
+    ('daccord_accords', 'stg_daccord__accords', 'numero_dossier', none),
+    ('dsn_effectifs', 'stg_dsn_effectifs__effectifs', 'siret, mois', 'mois_fichier'),
+    ('sipsi_siren', 'stg_sipsi__clients_siren', 'siren', none),
+    ('sipsi_siret', 'stg_sipsi__clients_siret', 'siret', none),
+    ('apprentissage_contrats', 'stg_apprentissage__contrats', 'numero_enregistrement', none),
+    ('accidents_travail', 'stg_accidents_travail__etablissements', 'siret', none),
+    ('iae_agrements', 'stg_iae__agrements', 'siret', none),
+] %}
 with loads as (
-    select dataset, file, arrival_id from {{ ref('stg_lake__loads') }}
+    select dataset, part_date, file, arrival_id from {{ ref('stg_lake__loads') }}
 ),
+{% for dataset, model, key, part in services %}
+{{ dataset }}_lines as (
+    select * from {{ source('lake', dataset) }}
+),
+
+{{ dataset }}_kept as (
+    select * from {{ ref(model) }}
+),
+{% endfor %}
 
 normalize_rejects as (
     select
@@ -43,6 +72,24 @@ unites_legales_duplicated as (
     where occurrence > 1
 ),
 
+{%- for dataset, model, key, part in services %}
+{{ dataset }}_set_aside as (
+    select
+        '{{ dataset }}' as dataset,
+        {{ 'l.' ~ part if part else 'cast(null as date)' }} as part_date,
+        l.source_line as line,
+        case
+            when k.source_line is null
+                then 'exact copy of an earlier line, kept once'
+            else 'key ({{ key }}) also on a later line; kept the last line'
+        end as reason,
+        to_json(l) as raw
+    from {{ dataset }}_lines as l
+    left join {{ dataset }}_kept as k
+        on l.source_line = k.source_line{% if part %} and l.{{ part }} = k.mois{% endif %}
+    where k.source_line is null or k.occurrence > 1
+),
+{% endfor %}
 staging_rejects as (
     select
         d.dataset,
@@ -60,10 +107,31 @@ staging_rejects as (
     inner join loads as l on d.dataset = l.dataset
 ),
 
+services_rejects as (
+    select
+        d.dataset,
+        l.file,
+        l.arrival_id,
+        'staging' as stage,
+        d.line,
+        d.reason,
+        cast(d.raw as varchar) as raw
+    from (
+        {%- for dataset, model, key, part in services %}
+        select * from {{ dataset }}_set_aside
+        {% if not loop.last %}union all{% endif %}
+        {%- endfor %}
+    ) as d
+    inner join loads as l
+        on d.dataset = l.dataset and d.part_date is not distinct from l.part_date
+),
+
 final as (
     select * from normalize_rejects
     union all
     select * from staging_rejects
+    union all
+    select * from services_rejects
 )
 
 select * from final

@@ -1,6 +1,7 @@
 -- One row per source file now loaded in the lake: who produced it, how fresh it is, and what
 -- became of its rows. Rows set aside in staging (duplicated keys) count as rejected. Ages are
--- counted at the build's reference date (FCE_AS_OF).
+-- counted at the build's reference date (FCE_AS_OF). A dataset kept as monthly parts
+-- (dsn_effectifs) has one row per part.
 with loads as (
     select * from {{ ref('stg_lake__loads') }}
 ),
@@ -10,16 +11,18 @@ rejets as (
 ),
 
 rejected_in_staging as (
-    select dataset, count(*) as rows_rejected_staging
+    select dataset, arrival_id, count(*) as rows_rejected_staging
     from rejets
     where stage = 'staging'
-    group by dataset
+    group by dataset, arrival_id
 ),
 
 final as (
     select
+        l.load_id,
         l.source,
         l.dataset,
+        l.part_date,
         l.producer,
         l.system,
         l.file,
@@ -44,7 +47,8 @@ final as (
         l.identifiers_padded,
         l.normalize_seconds
     from loads as l
-    left join rejected_in_staging as r on l.dataset = r.dataset
+    left join rejected_in_staging as r
+        on l.dataset = r.dataset and l.arrival_id = r.arrival_id
 )
 
 select * from final

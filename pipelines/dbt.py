@@ -4,6 +4,7 @@ sources YAML), so the graph shows which Parquet file each model reads.
 """
 
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -74,4 +75,8 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     settings = settings_from_env()
     dbt_env(settings)
     (settings.warehouse / "build" / "spill").mkdir(parents=True, exist_ok=True)
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+    # Each invocation writes its own target folder; a successful one is not needed any more
+    # (a failed one stays, for its dbt.log, which the error message points to).
+    shutil.rmtree(invocation.target_path, ignore_errors=True)

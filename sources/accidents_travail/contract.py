@@ -1,7 +1,7 @@
 """DAT'IA: work accidents per establishment, with sector and regional rates for comparison."""
 
 from sources.contracts import Contract, Kind
-from sources.internal import INBOX, col
+from sources.internal import INBOX, INTERNAL_GUARDS, col
 
 COMPTES = Contract(
     source="accidents_travail",
@@ -18,6 +18,7 @@ COMPTES = Contract(
     encoding="utf-8",
     separator=";",
     key=("01_SIRET",),
+    guards=INTERNAL_GUARDS,
     description="Work accidents: one row per establishment (SIRET), counts and rates.",
     columns=(
         col("01_SIRET", Kind.SIRET, not_null=True),

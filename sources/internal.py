@@ -4,7 +4,7 @@ import re
 
 import polars as pl
 
-from sources.contracts import Column, FileContext, Guards, Kind
+from sources.contracts import Column, Contract, FileContext, Guards, Kind
 
 INBOX = "inbox"
 
@@ -82,4 +82,51 @@ def french_month_number(column: str) -> pl.Expr:
         .str.to_lowercase()
         .str.strip_chars()
         .replace_strict(FRENCH_MONTHS, default=None, return_dtype=pl.String)
+    )
+
+
+def inbox_contract(
+    *,
+    source: str,
+    dataset: str,
+    producer: str,
+    system: str,
+    file_pattern: str,
+    key: tuple[str, ...],
+    columns: tuple[Column, ...],
+    description: str,
+    separator: str = ";",
+    encoding: str = "utf-8",
+    rhythm_days: int = 31,
+    guards: Guards = INTERNAL_GUARDS,
+    decode_html: bool = True,
+    **rest: object,
+) -> Contract:
+    """A contract for a file dropped by a service: what all of them share, filled in once.
+
+    The landed copy takes the stable name ``<dataset>.<extension of the pattern>``; the
+    producer's own name stays in the manifest (and in the file context, for a month or a year
+    it carries).
+    """
+    extension = file_pattern.rsplit(".", 1)[-1] if "." in file_pattern else "csv"
+    return Contract(
+        source=source,
+        dataset=dataset,
+        producer=producer,
+        system=system,
+        public=False,
+        arrival=INBOX,
+        file_name=f"{dataset}.{extension.rstrip('*') or 'csv'}",
+        member=None,
+        origin_url=None,
+        file_pattern=file_pattern,
+        rhythm_days=rhythm_days,
+        encoding=encoding,
+        separator=separator,
+        key=key,
+        columns=columns,
+        description=description,
+        guards=guards,
+        decode_html=decode_html,
+        **rest,
     )

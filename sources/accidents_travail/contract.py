@@ -1,24 +1,16 @@
 """DAT'IA: work accidents per establishment, with sector and regional rates for comparison."""
 
-from sources.contracts import Contract, Kind
-from sources.internal import INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind
+from sources.internal import col, inbox_contract
 
-COMPTES = Contract(
+COMPTES = inbox_contract(
     source="accidents_travail",
     dataset="accidents_travail",
     producer="DGT",
     system="DAT'IA",
-    public=False,
-    arrival=INBOX,
-    file_name="accidents_travail.csv",
     file_pattern="DAT-nb-at-par-SIRET*.csv",
-    member=None,
-    origin_url=None,
     rhythm_days=366,
-    encoding="utf-8",
-    separator=";",
     key=("01_SIRET",),
-    guards=INTERNAL_GUARDS,
     description="Work accidents: one row per establishment (SIRET), counts and rates.",
     columns=(
         col("01_SIRET", Kind.SIRET, not_null=True),
@@ -31,6 +23,7 @@ COMPTES = Contract(
         col("08_nb_at_pour_1000salaries_france_secteur", Kind.DECIMAL, required=False),
         col("09_nb_at_pour_1000salaries_region_secteur", Kind.DECIMAL, required=False),
     ),
+    decode_html=False,
 )
 
 CONTRACTS = (COMPTES,)

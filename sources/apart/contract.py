@@ -1,26 +1,16 @@
 """APART (DGEFP): partial activity (activité partielle), one row per convention amendment."""
 
-from sources.contracts import Contract, Kind
-from sources.internal import DAY_FIRST, INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind
+from sources.internal import DAY_FIRST, col, inbox_contract
 
-CONVENTIONS = Contract(
+CONVENTIONS = inbox_contract(
     source="apart",
     dataset="apart_conventions",
     producer="DGEFP",
     system="APART",
-    public=False,
-    arrival=INBOX,
-    file_name="apart_conventions.csv",
     file_pattern="APART_Extraction_FCE_S*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("NUM_CONVENTION", "NUM_AVENANT"),
     newest_data_column="DATE_DECISION",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Partial-activity authorisations: one row per convention and amendment.",
     columns=(
         col("SIRET", Kind.SIRET, not_null=True),

@@ -1,26 +1,16 @@
 """DECA (DGEFP): apprenticeship contracts, one row per contract."""
 
-from sources.contracts import Contract, Kind
-from sources.internal import DAY_FIRST, INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind
+from sources.internal import DAY_FIRST, col, inbox_contract
 
-CONTRATS = Contract(
+CONTRATS = inbox_contract(
     source="apprentissage",
     dataset="apprentissage_contrats",
     producer="DGEFP",
     system="DECA",
-    public=False,
-    arrival=INBOX,
-    file_name="apprentissage_contrats.csv",
     file_pattern="ExtractFCE_App*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("NumeroEnregistrement",),
     newest_data_column="Contrat DateDebut",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Apprenticeship contracts: one row per registered contract.",
     columns=(
         col("Contrat DateDebut", Kind.DATE, formats=DAY_FIRST),

@@ -1,7 +1,7 @@
 """D@ccord (DGT): company agreements, one row per agreement with its theme counts."""
 
-from sources.contracts import Contract, Kind
-from sources.internal import INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind
+from sources.internal import col, inbox_contract
 
 THEMES = (
     "groth2_01_epargne_salariale",
@@ -18,24 +18,14 @@ THEMES = (
     "groth2_12_nouvelles_technos_numeriques",
 )
 
-ACCORDS = Contract(
+ACCORDS = inbox_contract(
     source="daccord",
     dataset="daccord_accords",
     producer="DGT",
     system="D@ccord",
-    public=False,
-    arrival=INBOX,
-    file_name="daccord_accords.csv",
     file_pattern="Daccord-Gestion-Extraction*",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("num_dos",),
     newest_data_column="dt_sign",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Company agreements: one row per agreement (num_dos).",
     columns=(
         col("num_dos", not_null=True),

@@ -6,29 +6,21 @@ to lag: the month is the one in the file name (column ``mois_fichier``; ``MOIS``
 arrived).
 """
 
-from sources.contracts import Contract, Kind
-from sources.internal import INBOX, INTERNAL_GUARDS, col, derived, month_from_file_name
+from sources.contracts import Kind
+from sources.internal import col, derived, inbox_contract, month_from_file_name
 
 FILE_MONTH = r"effectifs_(?P<month>\d{2})(?P<year>\d{4})"
 
-EFFECTIFS = Contract(
+EFFECTIFS = inbox_contract(
     source="dsn_effectifs",
     dataset="dsn_effectifs",
     producer="DARES",
     system="DSN",
-    public=False,
-    arrival=INBOX,
-    file_name="dsn_effectifs.csv",
     file_pattern="TRANS-SISSMO-effectifs_*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
     separator=",",
     key=("SIRET", "mois_fichier"),
     newest_data_column="mois_fichier",
     history_key="mois_fichier",
-    guards=INTERNAL_GUARDS,
     description="Monthly headcounts: one row per SIRET and month.",
     columns=(
         col("MOIS", required=False),
@@ -44,6 +36,7 @@ EFFECTIFS = Contract(
         col("DATE_MAJ", Kind.DATE, required=False, formats=("%Y/%m/%d", "%Y-%m-%d")),
         derived("mois_fichier", Kind.DATE, month_from_file_name(FILE_MONTH), not_null=True),
     ),
+    decode_html=False,
 )
 
 CONTRACTS = (EFFECTIFS,)

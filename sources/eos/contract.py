@@ -6,8 +6,8 @@ visit is planned: they are set aside with that reason.
 
 import polars as pl
 
-from sources.contracts import Contract, Kind, RowCheck
-from sources.internal import DAY_FIRST, INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind, RowCheck
+from sources.internal import DAY_FIRST, col, inbox_contract
 
 DATE = "Date de la visite"
 
@@ -17,24 +17,14 @@ def _placeholder(ctx) -> pl.Expr:
     return ((parsed.dt.month() == 12) & (parsed.dt.day() == 31)) | (parsed > pl.lit(ctx.as_of))
 
 
-VISITES = Contract(
+VISITES = inbox_contract(
     source="eos",
     dataset="eos_visites",
     producer="DGE",
     system="EOS",
-    public=False,
-    arrival=INBOX,
-    file_name="eos_visites.csv",
     file_pattern="*_Tableau_donnees_API_EOS_*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("SIRET", DATE),
     newest_data_column=DATE,
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Economic-development visits: one row per visit.",
     columns=(
         col("SIRET", Kind.SIRET, not_null=True),

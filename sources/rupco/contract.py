@@ -4,8 +4,8 @@ Two files: the procedures (by company, SIREN) and their establishments (by SIRET
 by the case number.
 """
 
-from sources.contracts import Column, Contract, Kind
-from sources.internal import DAY_FIRST, INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Column, Kind
+from sources.internal import DAY_FIRST, col, inbox_contract
 
 
 def _procedure_columns() -> tuple[Column, ...]:
@@ -23,46 +23,26 @@ def _procedure_columns() -> tuple[Column, ...]:
     )
 
 
-PROCEDURES = Contract(
+PROCEDURES = inbox_contract(
     source="rupco",
     dataset="rupco_procedures",
     producer="DGEFP",
     system="SI PSE-RUPCO",
-    public=False,
-    arrival=INBOX,
-    file_name="rupco_procedures.csv",
     file_pattern="*export_procedure*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("NUMERO DE DOSSIER",),
     newest_data_column="DATE ENREGISTREMENT",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Layoff procedures: one row per case (dossier), by company.",
     columns=_procedure_columns(),
 )
 
-ETABLISSEMENTS = Contract(
+ETABLISSEMENTS = inbox_contract(
     source="rupco",
     dataset="rupco_etablissements",
     producer="DGEFP",
     system="SI PSE-RUPCO",
-    public=False,
-    arrival=INBOX,
-    file_name="rupco_etablissements.csv",
     file_pattern="*export_etablissement*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("NUMERO DE DOSSIER", "SIRET ETABLISSEMENT"),
     newest_data_column="DATE ENREGISTREMENT",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Establishments of layoff procedures: one row per case and SIRET.",
     columns=(
         *_procedure_columns(),

@@ -11,7 +11,7 @@ import re
 import polars as pl
 
 from sources.contracts import Contract, FileContext, Kind
-from sources.internal import INBOX, INTERNAL_GUARDS, col, derived
+from sources.internal import col, derived, inbox_contract
 
 FILE_YEAR = re.compile(r"ClientsPSI-Sire[nt]-(?P<year>\d{4})-")
 COUNT = re.compile(r"^salaries_distincts_(?P<year>\d{4})$")
@@ -40,23 +40,16 @@ def _annee(ctx: FileContext) -> pl.Expr:
 
 
 def _contract(key_column: str, kind: Kind, dataset: str, pattern: str, grain: str) -> Contract:
-    return Contract(
+    return inbox_contract(
         source="sipsi",
         dataset=dataset,
         producer="DGT",
         system="SIPSI",
-        public=False,
-        arrival=INBOX,
-        file_name=f"{dataset}.csv",
         file_pattern=pattern,
-        member=None,
-        origin_url=None,
         rhythm_days=92,
-        encoding="utf-8",
         separator=",",
         key=(key_column,),
         header_alias=_alias,
-        guards=INTERNAL_GUARDS,
         description=f"Posted workers: one row per {grain}, distinct workers over two years.",
         columns=(
             col(key_column, kind, not_null=True),
@@ -64,6 +57,7 @@ def _contract(key_column: str, kind: Kind, dataset: str, pattern: str, grain: st
             col("salaries_distincts_annee_precedente", Kind.INTEGER, required=False),
             derived("annee", Kind.INTEGER, _annee, not_null=True),
         ),
+        decode_html=False,
     )
 
 

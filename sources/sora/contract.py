@@ -6,8 +6,8 @@ rebuilt from them, and a month name the contract does not know rejects the row. 
 
 import polars as pl
 
-from sources.contracts import Contract, Kind, RowCheck
-from sources.internal import INBOX, INTERNAL_GUARDS, col, derived, french_month_number
+from sources.contracts import Kind, RowCheck
+from sources.internal import col, derived, french_month_number, inbox_contract
 
 YEAR = "Année de Visite Date Intervention"
 MONTH = "Mois de Visite Date Intervention"
@@ -23,24 +23,15 @@ def _date_intervention(_) -> pl.Expr:
     )
 
 
-INTERVENTIONS = Contract(
+INTERVENTIONS = inbox_contract(
     source="sora",
     dataset="sora_interventions",
     producer="DGCCRF",
     system="SORA",
-    public=False,
-    arrival=INBOX,
-    file_name="sora_interventions.csv",
     file_pattern="donnee_FCE_extract*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
     separator=",",
     key=("Etob Siret", "date_intervention"),
     newest_data_column="date_intervention",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Competition and consumer-protection interventions: one row per intervention.",
     columns=(
         col("Etob Siret", Kind.SIRET, not_null=True),

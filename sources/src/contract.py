@@ -6,8 +6,8 @@ Windows-1252, comma separated. The SIRET is rebuilt from "N° SIREN" and "N° Et
 
 import polars as pl
 
-from sources.contracts import Contract, Kind, RowCheck
-from sources.internal import DAY_FIRST_TIME, INBOX, INTERNAL_GUARDS, col, derived
+from sources.contracts import Kind, RowCheck
+from sources.internal import DAY_FIRST_TIME, col, derived, inbox_contract
 
 SIREN = "N° SIREN"
 NIC = "N° Etablissement"
@@ -18,24 +18,16 @@ def _siret(_) -> pl.Expr:
     return pl.concat_str(pl.col(SIREN), nic)
 
 
-CONTROLES = Contract(
+CONTROLES = inbox_contract(
     source="src",
     dataset="src_controles",
     producer="DGEFP",
     system="MDF",
-    public=False,
-    arrival=INBOX,
-    file_name="src_controles.csv",
     file_pattern="exportMSDC_src*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
     encoding="windows-1252",
     separator=",",
     key=("Numero dossier",),
     newest_data_column="Date creation",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Vocational-training controls: one row per case (dossier).",
     columns=(
         col("Numero dossier", not_null=True),

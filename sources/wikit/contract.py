@@ -7,27 +7,17 @@ kind replaces the previous one.
 
 import polars as pl
 
-from sources.contracts import Contract, Kind, RowCheck
-from sources.internal import DAY_FIRST, INBOX, INTERNAL_GUARDS, col
+from sources.contracts import Kind, RowCheck
+from sources.internal import DAY_FIRST, col, inbox_contract
 
-CONTROLES = Contract(
+CONTROLES = inbox_contract(
     source="wikit",
     dataset="wikit_controles",
     producer="DGT",
     system="Wiki'T",
-    public=False,
-    arrival=INBOX,
-    file_name="wikit_controles.csv",
     file_pattern="EtablissementActifsControl*s_*.csv",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("Siret",),
     newest_data_column="Date de dernier controle",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Labour-inspection controls: one row per establishment, its last control.",
     columns=(
         col("Siret", Kind.SIRET, not_null=True),
@@ -36,24 +26,14 @@ CONTROLES = Contract(
     ),
 )
 
-UNITES_CONTROLE = Contract(
+UNITES_CONTROLE = inbox_contract(
     source="wikit",
     dataset="wikit_unites_controle",
     producer="DGT",
     system="Wiki'T",
-    public=False,
-    arrival=INBOX,
-    file_name="wikit_unites_controle.json",
     file_pattern="*_WIKIT_UC.json",
-    member=None,
-    origin_url=None,
-    rhythm_days=31,
-    encoding="utf-8",
-    separator=";",
     key=("CODE_UC",),
     json_records="UC",
-    decode_html=True,
-    guards=INTERNAL_GUARDS,
     description="Labour-inspection control units (UC): one row per unit code. Arrives as JSON "
     '{"UC": [{"CODE_UC", "LIB_UC", "Courrier électronique"}]}.',
     columns=(

@@ -56,22 +56,7 @@ final as (
         u.economie_sociale_solidaire,
         u.statut_diffusion,
         u.date_dernier_traitement,
-        i.derniere_intervention_pole_t,
-        i.derniere_intervention_pole_c,
-        i.derniere_intervention_pole_3e,
-        i.derniere_intervention,
-        coalesce(i.nb_interventions_24_mois, 0) as nb_interventions_24_mois,
-        i.effectif_dsn,
-        i.mois_effectif_dsn,
-        i.heures_activite_partielle_autorisees_24_mois,
-        i.heures_activite_partielle_consommees_24_mois,
-        coalesce(i.nb_procedures_rupco_36_mois, 0) as nb_procedures_rupco_36_mois,
-        coalesce(i.nb_accords, 0) as nb_accords,
-        i.date_dernier_accord,
-        coalesce(i.nb_contrats_apprentissage_12_mois, 0) as nb_contrats_apprentissage_12_mois,
-        i.accidents_travail_total,
-        i.salaries_detaches,
-        i.agrements_iae
+        {{ services_indicator_columns('i') }}
     from unites_legales as u
     left join counted as n on u.siren = n.siren
     left join indicateurs as i on u.siren = i.siren

@@ -76,22 +76,7 @@ final as (
         s.siret_predecesseur,
         s.siret_successeur,
         e.date_dernier_traitement,
-        i.derniere_intervention_pole_t,
-        i.derniere_intervention_pole_c,
-        i.derniere_intervention_pole_3e,
-        i.derniere_intervention,
-        coalesce(i.nb_interventions_24_mois, 0) as nb_interventions_24_mois,
-        i.effectif_dsn,
-        i.mois_effectif_dsn,
-        i.heures_activite_partielle_autorisees_24_mois,
-        i.heures_activite_partielle_consommees_24_mois,
-        coalesce(i.nb_procedures_rupco_36_mois, 0) as nb_procedures_rupco_36_mois,
-        coalesce(i.nb_accords, 0) as nb_accords,
-        i.date_dernier_accord,
-        coalesce(i.nb_contrats_apprentissage_12_mois, 0) as nb_contrats_apprentissage_12_mois,
-        i.accidents_travail_total,
-        i.salaries_detaches,
-        i.agrements_iae
+        {{ services_indicator_columns('i') }}
     from etablissements as e
     left join unites_legales as u on e.siren = u.siren
     left join successions as s on e.siret = s.siret

@@ -2,6 +2,7 @@
 
 fce run [--job refresh_all]     materialize every asset, publish, print one fiche
 fce fiche SIRET_OR_SIREN [--json]
+fce search "TEXT" [--departement 31] [--naf 62.01Z] [--actif] [--siege] [--limit 20] [--json]
 """
 
 import argparse
@@ -70,6 +71,32 @@ def _cmd_fiche(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_search(args: argparse.Namespace) -> int:
+    from pipelines.search import format_results, search
+
+    db = settings_from_env().published_db
+    if not db.exists():
+        print(f"no published warehouse at {db}: run `make run` first", file=sys.stderr)
+        return 2
+    rows = search(
+        db,
+        args.text,
+        departement=args.departement,
+        naf=args.naf,
+        actif=args.actif,
+        siege=args.siege,
+        limit=args.limit,
+    )
+    if args.json:
+        print(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+    elif rows:
+        print(format_results(rows))
+    if not rows:
+        print(f"{args.text}: no establishment found in {db}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     _prepare_dagster_home()
     import dagster as dg
@@ -109,7 +136,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         siret = con.execute(
             "select siret from fiche_etablissement where etat_administratif = 'A' and est_siege "
-            "and statut_diffusion = 'O' and enseigne is not null order by siret limit 1"
+            "and statut_diffusion = 'O' "
+            # the establishment the most services looked at shows the most of a fiche
+            "order by nb_interventions_24_mois desc, siret limit 1"
         ).fetchone()
     if siret:
         print(f"\nOne fiche ({siret[0]}; any other: fce fiche SIRET_OR_SIREN):\n")
@@ -127,6 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     fiche.add_argument("identifier")
     fiche.add_argument("--json", action="store_true", help="print JSON")
     fiche.set_defaults(func=_cmd_fiche)
+    find = sub.add_parser("search", help="find establishments by name, SIRET or SIREN")
+    find.add_argument("text", help="a name (any of them), a SIRET or a SIREN")
+    find.add_argument("--departement", help="département code, e.g. 31 or 2A")
+    find.add_argument("--naf", help="NAF code or its start, e.g. 62.01Z or 62")
+    find.add_argument("--actif", action="store_true", help="open establishments only")
+    find.add_argument("--siege", action="store_true", help="head offices only")
+    find.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    find.add_argument("--json", action="store_true", help="print JSON")
+    find.set_defaults(func=_cmd_search)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:

@@ -1,10 +1,24 @@
 """Parquet exports for the portal: one folder per published snapshot, and a ``current`` pointer.
 
-``$FCE_WAREHOUSE/exports/<snapshot>/`` holds one Parquet file per published table, sorted by its
-key (a lookup by SIRET reads few row groups), and ``manifest.json`` (tables, row counts, sha256,
-schema, snapshot, FCE_AS_OF). The folder is written under a temporary name, renamed, and only
-then is ``exports/current`` (a symbolic link) switched to it by an atomic rename: a reader of
-``exports/current/`` sees one whole snapshot or the previous one. The newest snapshots are kept
+Two audiences read them. ``exports/<snapshot>/agents/`` has every published table, whole;
+``exports/<snapshot>/public/`` has only what the public sources (INSEE SIRENE, the nomenclatures)
+say: no table, column or row that comes from a service's file. Each folder holds one Parquet file
+per table, sorted by its key (a lookup by SIRET reads few row groups), and its own
+``manifest.json`` (tables, row counts, sha256, schema, snapshot, FCE_AS_OF). The snapshot folder
+also keeps a ``manifest.json`` at its top, the agents' one with paths under ``agents/``, which is
+what ``pipelines.postgres`` loads from ``exports/current``. `[ND]` values are copied as they are,
+masked, for both audiences.
+
+What is internal is declared once, in the dbt YAML, and read here from the dbt manifest:
+``config: meta: {acces: interne}`` on a model withholds the table; ``meta: {acces: interne}`` on
+a column withholds the column; ``config: meta: {acces_par_ligne: COLUMN}`` withholds the rows
+whose COLUMN names an internal source (``sources.registry.INTERNAL``). A published table the dbt
+manifest does not describe, or whose row filter column is missing, is left out of the public
+export rather than guessed.
+
+The snapshot is written under a temporary name, renamed, and only then is ``exports/current``
+(a symbolic link) switched to it by an atomic rename: a reader of ``exports/current/`` sees one
+whole snapshot, both audiences, or the previous one. The newest snapshots are kept
 (``KEEP_SNAPSHOTS``); older ones are removed after the switch.
 
 Exports are made from the published DuckDB file, so they hold exactly what analysts see.
@@ -15,7 +29,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
@@ -23,19 +37,44 @@ import duckdb
 
 from pipelines.publish import PUBLISH_GROUP, PUBLISHED_TABLES
 from sources.config import settings_from_env
+from sources.registry import INTERNAL
 
 log = logging.getLogger("fce.exports")
 
 KEEP_SNAPSHOTS = 24
 CURRENT = "current"
 ROW_GROUP_ROWS = 100_000
+AGENTS = "agents"
+PUBLIC = "public"
+AUDIENCES = (AGENTS, PUBLIC)
+MANIFEST = "manifest.json"
+
+META_ACCESS = "acces"
+META_INTERNAL = "interne"
+META_ROW_ACCESS = "acces_par_ligne"
+INTERNAL_SOURCES: tuple[str, ...] = tuple(sorted({c.source for c in INTERNAL}))
+"""Values of a row-access column (``source``) that mark a row as internal."""
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the public export leaves out, per published table, as the dbt YAML declares it."""
+
+    internal_tables: frozenset[str]
+    internal_columns: dict[str, frozenset[str]] = field(default_factory=dict)
+    row_filters: dict[str, str] = field(default_factory=dict)
+    """table: column whose value, when it is an internal source, makes the row internal."""
 
 
 @dataclass(frozen=True)
 class Export:
     folder: Path
+    """The agents' export, ``exports/<snapshot>/agents``: every table, whole."""
     snapshot: str
     row_counts: dict[str, int]
+    """Rows per table of the agents' export."""
+    public_row_counts: dict[str, int] = field(default_factory=dict)
+    """Rows per table of the public export (``folder.parent / "public"``)."""
 
 
 def _sha256(path: Path) -> str:
@@ -48,6 +87,62 @@ def _sha256(path: Path) -> str:
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_internal(*metas: object) -> bool:
+    return any(isinstance(m, dict) and m.get(META_ACCESS) == META_INTERNAL for m in metas)
+
+
+def read_access(dbt_manifest: Path) -> Access:
+    """The access declarations of the published tables, from dbt's ``manifest.json``.
+
+    A published table that is neither a model nor a seed of the manifest is internal: nothing
+    says it is public.
+    """
+    manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
+    nodes = {
+        node["name"]: node
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") in ("model", "seed")
+    }
+    internal_tables: set[str] = set()
+    internal_columns: dict[str, frozenset[str]] = {}
+    row_filters: dict[str, str] = {}
+    for table in PUBLISHED_TABLES:
+        node = nodes.get(table)
+        if node is None:
+            log.warning(
+                "%s is not in the dbt manifest %s: left out of the public export",
+                table,
+                dbt_manifest,
+            )
+            internal_tables.add(table)
+            continue
+        meta = node.get("config", {}).get("meta") or {}
+        if _is_internal(meta, node.get("meta")):
+            internal_tables.add(table)
+            continue
+        columns = frozenset(
+            name
+            for name, column in node.get("columns", {}).items()
+            if _is_internal(column.get("meta"), column.get("config", {}).get("meta"))
+        )
+        if columns:
+            internal_columns[table] = columns
+        if meta.get(META_ROW_ACCESS):
+            row_filters[table] = str(meta[META_ROW_ACCESS])
+    return Access(frozenset(internal_tables), internal_columns, row_filters)
+
+
+def default_access() -> Access:
+    """The declarations of the dbt project, parsed again when a model or YAML is newer."""
+    from pipelines.dbt import ensure_manifest
+
+    return read_access(ensure_manifest())
 
 
 def current_snapshot(exports: Path) -> str | None:
@@ -82,8 +177,87 @@ def _prune(exports: Path, keep: int) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def export_parquet(published_db: Path, exports: Path, keep: int = KEEP_SNAPSHOTS) -> Export:
-    """Write the snapshot of ``published_db`` under ``exports`` and point ``current`` at it."""
+def _public_query(table: str, columns: list[str], access: Access) -> tuple[list[str], str] | None:
+    """The columns and ``where`` clause of ``table`` for the public, or None to leave it out."""
+    if table in access.internal_tables:
+        return None
+    hidden = access.internal_columns.get(table, frozenset())
+    kept = [c for c in columns if c not in hidden]
+    where = ""
+    row_column = access.row_filters.get(table)
+    if row_column is not None:
+        if row_column not in columns:
+            log.warning(
+                "%s has no column %s to filter internal rows on: left out of the public export",
+                table,
+                row_column,
+            )
+            return None
+        internal = ", ".join(_quote(s) for s in INTERNAL_SOURCES)
+        # a row whose source is unknown (null) is not shown either
+        where = f" where coalesce({_ident(row_column)} not in ({internal}), false)"
+    if not kept:
+        return None
+    return kept, where
+
+
+def _write_audience(
+    con: duckdb.DuckDBPyConnection, folder: Path, audience: str, access: Access
+) -> dict[str, dict[str, object]]:
+    """Write the Parquet files of one audience into ``folder``; their manifest entries."""
+    folder.mkdir()
+    tables: dict[str, dict[str, object]] = {}
+    for table, order in PUBLISHED_TABLES.items():
+        schema = con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where table_name = ? and schema_name = 'main' order by column_index",
+            [table],
+        ).fetchall()
+        columns = [name for name, _ in schema]
+        where = ""
+        if audience == PUBLIC:
+            public = _public_query(table, columns, access)
+            if public is None:
+                continue
+            columns, where = public
+        types = dict(schema)
+        path = folder / f"{table}.parquet"
+        order_by = f" order by {order}" if order else ""
+        select = f"select {', '.join(_ident(c) for c in columns)} from {table}{where}"
+        con.execute(
+            f"copy ({select}{order_by}) to {_quote(str(path))} "
+            f"(format parquet, compression zstd, row_group_size {ROW_GROUP_ROWS})"
+        )
+        rows = con.execute(f"select count(*) from {table}{where}").fetchone()[0]
+        tables[table] = {
+            "file": path.name,
+            "rows": rows,
+            "sha256": _sha256(path),
+            "sorted_by": order,
+            "schema": {c: types[c] for c in columns},
+        }
+    return tables
+
+
+def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def _rows(manifest: dict) -> dict[str, int]:
+    return {t: int(v["rows"]) for t, v in manifest["tables"].items()}
+
+
+def export_parquet(
+    published_db: Path,
+    exports: Path,
+    keep: int = KEEP_SNAPSHOTS,
+    access: Access | None = None,
+) -> Export:
+    """Write the snapshot of ``published_db`` under ``exports`` and point ``current`` at it.
+
+    ``access`` says what the public export leaves out; by default it is read from the dbt
+    project's manifest.
+    """
     exports.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(published_db), read_only=True) as con:
         published_at, as_of = con.execute("select published_at, as_of from _publication").fetchone()
@@ -92,42 +266,41 @@ def export_parquet(published_db: Path, exports: Path, keep: int = KEEP_SNAPSHOTS
         if final.is_dir():
             log.info("snapshot %s already exported", snapshot)
             _switch_current(exports, snapshot)
-            manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
-            counts = {t: v["rows"] for t, v in manifest["tables"].items()}
-            return Export(final, snapshot, counts)
+            top = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+            public = final / PUBLIC / MANIFEST  # absent from a snapshot of an older layout
+            public_rows = (
+                _rows(json.loads(public.read_text(encoding="utf-8"))) if public.is_file() else {}
+            )
+            return Export(final / AGENTS, snapshot, _rows(top), public_rows)
+        if access is None:
+            access = default_access()
         tmp = exports / f".tmp-{snapshot}-{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        tables: dict[str, dict[str, object]] = {}
+        common = {
+            "snapshot": snapshot,
+            "published_at": published_at.isoformat(),
+            "as_of": as_of.isoformat(),
+        }
+        manifests: dict[str, dict] = {}
         try:
-            for table, order in PUBLISHED_TABLES.items():
-                path = tmp / f"{table}.parquet"
-                order_by = f" order by {order}" if order else ""
-                con.execute(
-                    f"copy (select * from {table}{order_by}) to {_quote(str(path))} "
-                    f"(format parquet, compression zstd, row_group_size {ROW_GROUP_ROWS})"
-                )
-                schema = con.execute(
-                    "select column_name, data_type from duckdb_columns() "
-                    "where table_name = ? and schema_name = 'main' order by column_index",
-                    [table],
-                ).fetchall()
-                rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-                tables[table] = {
-                    "file": path.name,
-                    "rows": rows,
-                    "sha256": _sha256(path),
-                    "sorted_by": order,
-                    "schema": dict(schema),
-                }
-            manifest = {
-                "snapshot": snapshot,
-                "published_at": published_at.isoformat(),
-                "as_of": as_of.isoformat(),
-                "tables": tables,
+            for audience in AUDIENCES:
+                tables = _write_audience(con, tmp / audience, audience, access)
+                manifests[audience] = {**common, "audience": audience, "tables": tables}
+                _write_manifest(tmp / audience / MANIFEST, manifests[audience])
+            # the agents' manifest again at the top, for readers of exports/current/ (PostgreSQL)
+            top_tables = {
+                t: {**v, "file": f"{AGENTS}/{v['file']}"}
+                for t, v in manifests[AGENTS]["tables"].items()
             }
-            (tmp / "manifest.json").write_text(
-                json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+            _write_manifest(
+                tmp / MANIFEST,
+                {
+                    **common,
+                    "audience": AGENTS,
+                    "audiences": {a: f"{a}/{MANIFEST}" for a in AUDIENCES},
+                    "tables": top_tables,
+                },
             )
             os.rename(tmp, final)
         finally:
@@ -135,7 +308,7 @@ def export_parquet(published_db: Path, exports: Path, keep: int = KEEP_SNAPSHOTS
     _switch_current(exports, snapshot)
     _prune(exports, keep)
     log.info("exported snapshot %s to %s", snapshot, final)
-    return Export(final, snapshot, {t: int(v["rows"]) for t, v in tables.items()})
+    return Export(final / AGENTS, snapshot, _rows(manifests[AGENTS]), _rows(manifests[PUBLIC]))
 
 
 @dg.asset(
@@ -143,8 +316,9 @@ def export_parquet(published_db: Path, exports: Path, keep: int = KEEP_SNAPSHOTS
     deps=[dg.AssetKey(["published", "fce_duckdb"])],
     group_name=PUBLISH_GROUP,
     kinds={"parquet"},
-    description="Parquet exports for the portal: $FCE_WAREHOUSE/exports/<snapshot>/ with a "
-    "manifest, and exports/current switched to it atomically; the last 24 snapshots are kept.",
+    description="Parquet exports for the portal: $FCE_WAREHOUSE/exports/<snapshot>/agents/ "
+    "(everything) and public/ (public sources only), each with a manifest, and exports/current "
+    "switched to the snapshot atomically; the last 24 snapshots are kept.",
 )
 def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = settings_from_env()
@@ -153,7 +327,11 @@ def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(
         metadata={
             "snapshot": result.snapshot,
-            "path": dg.MetadataValue.path(str(result.folder)),
+            "path": dg.MetadataValue.path(str(result.folder.parent)),
             **{f"rows_{t}": dg.MetadataValue.int(n) for t, n in result.row_counts.items()},
+            **{
+                f"public_rows_{t}": dg.MetadataValue.int(n)
+                for t, n in result.public_row_counts.items()
+            },
         }
     )

@@ -36,9 +36,14 @@ final as (
         date_diff('day', l.newest_data_date, cast('{{ var("as_of") }}' as date))
             as age_days,
         l.stale_after_days,
+        -- judged on the dataset's newest data: an old month of an accumulating dataset
+        -- (DSN) is history, not staleness
         coalesce(
-            date_diff('day', l.newest_data_date, cast('{{ var("as_of") }}' as date))
-            > l.stale_after_days,
+            date_diff(
+                'day',
+                max(l.newest_data_date) over (partition by l.dataset),
+                cast('{{ var("as_of") }}' as date)
+            ) > l.stale_after_days,
             false
         ) as est_perime,
         l.rows_read,

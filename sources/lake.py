@@ -185,7 +185,8 @@ def _csv_of(settings: Settings, contract: Contract, landed: Landed, scratch: Pat
     """The CSV to read: the landed file itself, its single member streamed out of the zip, or
     the CSV made from a JSON file."""
     if contract.json_records:
-        return _json_to_csv(contract, landed.path, scratch / "records.csv", landed.file_name)
+        label = f"{origin_name(landed)} ({landed.arrival_id})"
+        return _json_to_csv(contract, landed.path, scratch / "records.csv", label)
     if not landed.file_name.lower().endswith(".zip"):
         return landed.path
     members = check_zip(
@@ -300,6 +301,13 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
         if contract.history_key
         else lake_file(settings, contract)
     )
+    # Its rejects as well, under a temporary name: a file refused when its part is placed must
+    # leave no rejects behind.
+    rejects_written = (
+        rejects_path.with_name(f".{rejects_path.name}.{os.getpid()}.part.tmp")
+        if contract.history_key
+        else rejects_path
+    )
     try:
         csv_path = _csv_of(settings, contract, landed, scratch)
         label = f"{name} ({landed.arrival_id})"
@@ -309,16 +317,20 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
             contract,
             csv_path,
             lake_path=target,
-            rejects_path=rejects_path,
+            rejects_path=rejects_written,
             file_label=label,
             arrival_id=landed.arrival_id,
             context=FileContext(file_name=name, as_of=settings.as_of),
         )
-        part = _place_part(contract, target, label) if contract.history_key else None
+        part = None
+        if contract.history_key:
+            part = _place_part(contract, target, label)
+            os.replace(rejects_written, rejects_path)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if contract.history_key:
             target.unlink(missing_ok=True)
+            rejects_written.unlink(missing_ok=True)
     record = LoadRecord(
         source=contract.source,
         dataset=contract.dataset,

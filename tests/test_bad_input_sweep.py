@@ -2,19 +2,23 @@
 
 For each contract of the registry a good sample file is landed and loaded first; then one damaged
 file is landed on top of it and loaded. The damage must either stop the load with a sentence of
-the project's own error types naming the file, leaving the previous lake file, its load record
-and no temporary file behind, or load with every rejected row written to the rejects Parquet.
+the project's own error types naming the file, leaving the lake (files, parts, load records and
+rejects) as it was and no temporary file behind, or load with every rejected row written to the
+rejects Parquet. SIRENE files are zips and also get archive damages; the internal files come from
+the sample inbox, landed under the name their producer gave them (the name the contracts read a
+month or a year from).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 import re
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -23,24 +27,34 @@ import pytest
 
 from sources import lake
 from sources.config import Settings
-from sources.contracts import Contract, ContractError, Kind
+from sources.contracts import IDENTIFIER_WIDTH, Column, Contract, ContractError, Kind
 from sources.download import DownloadError
-from sources.lake import LoadRecord, lake_file, load, record_file
+from sources.inbox import matching_files
+from sources.lake import LoadRecord, current_record, load
 from sources.landing import Landed, land_file
+from sources.registry import ALL, INTERNAL
 from sources.sample import generate_sirene
+from sources.sample.inbox import generate_inbox
 from sources.sirene.contract import CONTRACTS as SIRENE_CONTRACTS
+from sources.sora.contract import MONTH
 
-REGISTRY: tuple[Contract, ...] = (*SIRENE_CONTRACTS,)
-"""Every declared source contract; a new source's contracts are appended here."""
+REGISTRY: tuple[Contract, ...] = ALL
+"""Every declared source contract."""
 
 BOMB_CAP = 10_000
 """The unpacked-size cap the zip bomb cases run under (the real one is 200 GB)."""
 
+BAD_DATE = "2024-13-45"
+
 
 @dataclass(frozen=True)
 class Good:
-    """The sample file of one contract as sent, and its CSV (the zip member when zipped)."""
+    """The sample file of one contract as sent, and its CSV (the zip member when zipped).
 
+    ``name`` is the file's name as its producer sent it.
+    """
+
+    name: str
     sent: bytes
     member: str | None
     csv: bytes
@@ -48,21 +62,27 @@ class Good:
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Good]:
-    """Generate the samples once for the module; map each file name to its good content.
+    """Generate the samples once for the module; map each contract's file name to its good file.
 
-    A new source adds its sample generator here.
+    SIRENE files come from the SIRENE sample; each internal contract takes the newest of its
+    files in the sample inbox generated from it.
     """
     folder = tmp_path_factory.mktemp("sample")
-    written = generate_sirene(folder, etablissements=200, seed=3)
+    written = generate_sirene(folder / "sirene", etablissements=300, seed=3)
     goods: dict[str, Good] = {}
     for name, path in written.items():
         sent = path.read_bytes()
         if not name.lower().endswith(".zip"):
-            goods[name] = Good(sent=sent, member=None, csv=sent)
+            goods[name] = Good(name=name, sent=sent, member=None, csv=sent)
             continue
         with zipfile.ZipFile(path) as archive:
             (member,) = archive.namelist()
-            goods[name] = Good(sent=sent, member=member, csv=archive.read(member))
+            goods[name] = Good(name=name, sent=sent, member=member, csv=archive.read(member))
+    generate_inbox(folder / "inbox", folder / "sirene", etablissements=300, seed=3)
+    for contract in INTERNAL:
+        path = matching_files(folder / "inbox" / contract.source, contract)[-1]
+        sent = path.read_bytes()
+        goods[contract.file_name] = Good(name=path.name, sent=sent, member=None, csv=sent)
     return goods
 
 
@@ -86,6 +106,27 @@ def header_and_rows(data: bytes) -> tuple[bytes, list[bytes]]:
     return lines[0], lines[1:]
 
 
+def table(contract: Contract, good: Good) -> list[list[str]]:
+    """The good CSV parsed into rows, header first, without a byte-order mark."""
+    text = good.csv.decode(contract.encoding).removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=contract.separator))
+
+
+def rewritten(
+    contract: Contract,
+    good: Good,
+    rows: list[list[str]],
+    *,
+    separator: str | None = None,
+    encoding: str | None = None,
+) -> bytes:
+    """Rows written back as the contract's CSV, or with another separator or encoding."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator or contract.separator, lineterminator="\n")
+    writer.writerows(rows)
+    return packed(good, out.getvalue().encode(encoding or contract.encoding))
+
+
 def empty_csv(contract: Contract, good: Good) -> bytes:
     return packed(good, b"")
 
@@ -101,11 +142,10 @@ def truncated_mid_line(contract: Contract, good: Good) -> bytes:
     return packed(good, good.csv[:cut])
 
 
-def semicolon_separated(contract: Contract, good: Good) -> bytes:
-    rows = csv.reader(io.StringIO(good.csv.decode(contract.encoding), newline=""))
-    out = io.StringIO()
-    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)
-    return packed(good, out.getvalue().encode(contract.encoding))
+def wrong_separator(contract: Contract, good: Good) -> bytes:
+    """The same rows separated by ';', or by ',' where ';' is declared."""
+    other = "," if contract.separator == ";" else ";"
+    return rewritten(contract, good, table(contract, good), separator=other)
 
 
 def windows_1252_value(contract: Contract, good: Good) -> bytes:
@@ -119,6 +159,22 @@ def windows_1252_value(contract: Contract, good: Good) -> bytes:
         end = len(rows[0].rstrip(b"\r\n"))
         body = rows[0][:end] + "É".encode("cp1252") + rows[0][end:] + b"".join(rows[1:])
     return packed(good, header + body)
+
+
+def utf8_file(contract: Contract, good: Good) -> bytes:
+    """A windows-1252 file with accents sent re-encoded as UTF-8."""
+    text = good.csv.decode(contract.encoding)
+    assert not text.isascii(), "the sample has no accent to tell the encodings apart"
+    return packed(good, text.encode("utf-8"))
+
+
+def renamed_required_column(contract: Contract, good: Good) -> bytes:
+    """The first required column of the header renamed by its producer."""
+    rows = table(contract, good)
+    required = {c.name for c in contract.columns if c.required and c.derive is None}
+    at = next(i for i, name in enumerate(rows[0]) if name.strip() in required)
+    rows[0][at] = f"{rows[0][at]} v2"
+    return rewritten(contract, good, rows)
 
 
 def binary_garbage(contract: Contract, good: Good) -> bytes:
@@ -165,14 +221,32 @@ def parent_path_member(contract: Contract, good: Good) -> bytes:
     return zipped({"../evil.csv": good.csv})
 
 
-def bad_value(contract: Contract, good: Good) -> bytes:
-    """Line 2's first date value made impossible: the row is rejected, the others load."""
-    column = next(c.name for c in contract.columns if c.kind is Kind.DATE)
-    rows = list(csv.reader(io.StringIO(good.csv.decode(contract.encoding), newline="")))
-    rows[1][rows[0].index(column)] = "2024-13-45"
-    out = io.StringIO()
-    csv.writer(out, delimiter=contract.separator, lineterminator="\n").writerows(rows)
-    return packed(good, out.getvalue().encode(contract.encoding))
+def json_records(good: Good) -> list[dict[str, object]]:
+    return json.loads(good.sent)["UC"]
+
+
+def not_json(contract: Contract, good: Good) -> bytes:
+    return b"<html><body><h1>502 Bad Gateway</h1></body></html>\n"
+
+
+def truncated_json(contract: Contract, good: Good) -> bytes:
+    return good.sent[: len(good.sent) // 2]
+
+
+def records_under_another_key(contract: Contract, good: Good) -> bytes:
+    return json.dumps({"unites": json_records(good)}, ensure_ascii=False).encode()
+
+
+def empty_record_list(contract: Contract, good: Good) -> bytes:
+    return b'{"UC": []}\n'
+
+
+def renamed_record_key(contract: Contract, good: Good) -> bytes:
+    """Every record's CODE_UC sent as code_uc."""
+    records = [
+        {("code_uc" if k == "CODE_UC" else k): v for k, v in r.items()} for r in json_records(good)
+    ]
+    return json.dumps({"UC": records}, ensure_ascii=False).encode()
 
 
 def ten_times_the_rows(contract: Contract, good: Good) -> bytes:
@@ -186,11 +260,11 @@ REFUSED: dict[str, Damage] = {
     "empty csv": empty_csv,
     "header only": header_only,
     "truncated mid-line": truncated_mid_line,
-    "semicolon separator": semicolon_separated,
+    "semicolon separator": wrong_separator,
     "windows-1252 value": windows_1252_value,
     "binary garbage": binary_garbage,
 }
-"""Damages that must stop the load of any file."""
+"""Damages that must stop the load of a SIRENE file (see the test of their messages below)."""
 
 REFUSED_ARCHIVES: dict[str, Damage] = {
     "empty archive file": empty_archive_file,
@@ -205,18 +279,59 @@ REFUSED_ARCHIVES: dict[str, Damage] = {
 
 BOMBS = {"zip bomb (declared)", "zip bomb (understated)"}
 
+REFUSED_INBOX_CSV: dict[str, tuple[Damage, str]] = {
+    "renamed required column": (
+        renamed_required_column,
+        r"required column\(s\) \['[^']+'\] missing from the header",
+    ),
+    "empty file": (empty_csv, r"the file is empty \(0 bytes\)"),
+    "header only": (header_only, "has a header but no data rows"),
+    "truncated mid-line": (truncated_mid_line, "the file is truncated"),
+    # A header name holding the other separator splits into several names: then the guard
+    # that answers is the one of missing columns.
+    "wrong separator": (
+        wrong_separator,
+        "expected fields separated by|missing from the header",
+    ),
+    "binary garbage": (binary_garbage, "line 1 is not valid (utf-8|windows-1252)"),
+}
+"""Damages that must stop the load of a services' CSV file, with what the message says."""
+
+WRONG_ENCODING: dict[str, tuple[Damage, str]] = {
+    "utf-8": (windows_1252_value, r"line \d+ is not valid utf-8"),
+    "windows-1252": (utf8_file, "the file is UTF-8, but the contract expects windows-1252"),
+}
+"""By declared encoding: the damage of a file sent in the other one."""
+
+REFUSED_JSON: dict[str, tuple[Damage, str]] = {
+    "empty file": (empty_csv, "not a readable utf-8 JSON file"),
+    "not JSON": (not_json, "not a readable utf-8 JSON file"),
+    "truncated JSON": (truncated_json, "not a readable utf-8 JSON file"),
+    "no UC key": (records_under_another_key, "expected an object with a list of records under"),
+    "empty list": (empty_record_list, "the list 'UC' is empty"),
+    "renamed required key": (
+        renamed_record_key,
+        r"required column\(s\) \['CODE_UC'\] missing.*found 'code_uc' instead of 'CODE_UC'\?",
+    ),
+}
+"""Damages that must stop the load of a JSON file of records."""
+
 
 def settings_for(warehouse: Path) -> Settings:
     return Settings(warehouse=warehouse, mirror="sample", as_of=date(2026, 12, 1))
 
 
-def land(settings: Settings, contract: Contract, data: bytes, origin: str) -> Landed:
-    """Land ``data`` as the contract's file, the way the extract asset does."""
+def land(settings: Settings, contract: Contract, good: Good, data: bytes) -> Landed:
+    """Land ``data`` as the contract's file sent under the good file's name."""
     incoming = settings.work / "incoming" / contract.file_name
     incoming.parent.mkdir(parents=True, exist_ok=True)
     incoming.write_bytes(data)
     landed = land_file(
-        settings.warehouse, contract.source, incoming, origin=origin, file_name=contract.file_name
+        settings.warehouse,
+        contract.source,
+        incoming,
+        origin=f"sample://{contract.source}/{good.name}",
+        file_name=contract.file_name,
     )
     incoming.parent.rmdir()
     return landed
@@ -228,10 +343,20 @@ def load_good(
     """A warehouse where the contract's good file is loaded; return settings, good, record."""
     settings = settings_for(tmp_path / "warehouse")
     good = samples[contract.file_name]
-    landed = land(settings, contract, good.sent, "sample://good")
-    record, loaded = load(settings, contract, landed)
+    record, loaded = load(settings, contract, land(settings, contract, good, good.sent))
     assert loaded and record.rows_loaded > 0
     return settings, good, record
+
+
+def snapshot(settings: Settings) -> dict[str, bytes]:
+    """Every file under lake/ (data, parts, load records, history) and rejects/, by path."""
+    return {
+        str(path.relative_to(settings.warehouse)): path.read_bytes()
+        for folder in (settings.lake, settings.rejects)
+        if folder.exists()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def leftovers(settings: Settings) -> list[Path]:
@@ -243,26 +368,39 @@ def leftovers(settings: Settings) -> list[Path]:
     return found
 
 
-def assert_rejects_recorded(record: LoadRecord) -> None:
-    """The record's counts agree with the rejects Parquet and the lake file."""
+def assert_rejects_recorded(settings: Settings, contract: Contract, record: LoadRecord) -> None:
+    """The record is the current one, and its counts agree with the rejects and the lake."""
+    assert current_record(settings, contract) == record
     assert record.rows_rejected == pl.read_parquet(record.rejects_path).height
     assert record.rows_read == record.rows_loaded + record.rows_rejected
     assert pl.read_parquet(record.lake_path).height == record.rows_loaded
 
 
 def sweep() -> list[object]:
-    """Every (contract, damage) pair; archive damages only for contracts sent as a zip."""
+    """Every (contract, damage) pair that must be refused, with the message expected if any.
+
+    SIRENE's messages are checked by their own test; archive damages only for zips.
+    """
     cases: list[object] = []
     for contract in REGISTRY:
-        damages = dict(REFUSED)
-        if contract.file_name.lower().endswith(".zip"):
-            damages |= REFUSED_ARCHIVES
-        for name, damage in damages.items():
-            cases.append(pytest.param(contract, name, damage, id=f"{contract.dataset}-{name}"))
+        if contract.public:
+            damages = {name: (damage, None) for name, damage in REFUSED.items()}
+            if contract.file_name.lower().endswith(".zip"):
+                damages |= {name: (damage, None) for name, damage in REFUSED_ARCHIVES.items()}
+        elif contract.json_records:
+            damages = dict(REFUSED_JSON)
+        else:
+            encoding = contract.encoding.lower()
+            damages = {f"sent in the wrong encoding ({encoding})": WRONG_ENCODING[encoding]}
+            damages |= REFUSED_INBOX_CSV
+        for name, (damage, expected) in damages.items():
+            cases.append(
+                pytest.param(contract, name, damage, expected, id=f"{contract.dataset}-{name}")
+            )
     return cases
 
 
-@pytest.mark.parametrize(("contract", "name", "damage"), sweep())
+@pytest.mark.parametrize(("contract", "name", "damage", "expected"), sweep())
 def test_damaged_file_is_refused_and_lake_kept(
     tmp_path: Path,
     samples: dict[str, Good],
@@ -270,11 +408,11 @@ def test_damaged_file_is_refused_and_lake_kept(
     contract: Contract,
     name: str,
     damage: Damage,
+    expected: str | None,
 ) -> None:
     settings, good, _ = load_good(tmp_path, contract, samples)
-    lake_before = lake_file(settings, contract).read_bytes()
-    record_before = record_file(settings, contract).read_bytes()
-    landed = land(settings, contract, damage(contract, good), f"sample://{name}")
+    before = snapshot(settings)
+    landed = land(settings, contract, good, damage(contract, good))
     assert landed.is_new
     if name in BOMBS:
         monkeypatch.setattr("sources.lake.MAX_UNCOMPRESSED_BYTES", BOMB_CAP)
@@ -284,14 +422,16 @@ def test_damaged_file_is_refused_and_lake_kept(
 
     exc = caught.value
     message = str(exc)
-    assert contract.file_name in message
+    # The producer's name, or the landed copy's (JSON structure errors name the latter).
+    assert good.name in message or contract.file_name in message, message
     assert len(message.split()) >= 6, f"not a sentence: {message!r}"
     # The normalize asset turns exactly these into a Failure; UnicodeDecodeError is a ValueError
     # too, hence the exact type check for plain ValueError.
     project_error = isinstance(exc, ContractError | DownloadError)
     assert project_error or type(exc) is ValueError, f"{type(exc).__name__}: {message}"
-    assert lake_file(settings, contract).read_bytes() == lake_before
-    assert record_file(settings, contract).read_bytes() == record_before
+    if expected is not None:
+        assert re.search(expected, message), message
+    assert snapshot(settings) == before
     assert leftovers(settings) == []
 
 
@@ -299,7 +439,7 @@ def test_the_sweep_sees_each_damage_fail_its_own_way(
     tmp_path: Path, samples: dict[str, Good], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each damage is caught by the guard meant for it, not by an earlier accident."""
-    contract = REGISTRY[0]
+    contract = SIRENE_CONTRACTS[0]
     expected = {
         "empty csv": "the file is empty",
         "header only": "has a header but no data rows",
@@ -318,48 +458,186 @@ def test_the_sweep_sees_each_damage_fail_its_own_way(
     assert set(expected) == set(REFUSED) | set(REFUSED_ARCHIVES)
     settings, good, _ = load_good(tmp_path, contract, samples)
     for name, damage in (REFUSED | REFUSED_ARCHIVES).items():
-        landed = land(settings, contract, damage(contract, good), f"sample://{name}")
+        landed = land(settings, contract, good, damage(contract, good))
         cap = BOMB_CAP if name in BOMBS else lake.MAX_UNCOMPRESSED_BYTES
         monkeypatch.setattr(lake, "MAX_UNCOMPRESSED_BYTES", cap)
         with pytest.raises((ContractError, DownloadError), match=re.escape(expected[name])):
             load(settings, contract, landed)
 
 
-@pytest.mark.parametrize("contract", REGISTRY, ids=lambda c: c.dataset)
-def test_bad_value_is_rejected_and_recorded(
+@pytest.mark.parametrize(
+    "contract", [c for c in REGISTRY if c.history_key], ids=lambda c: c.dataset
+)
+def test_accumulating_file_without_its_month_is_refused(
     tmp_path: Path, contract: Contract, samples: dict[str, Good]
 ) -> None:
+    """A monthly file renamed without its MMYYYY holds no month: refused, rejects included."""
+    settings, good, _ = load_good(tmp_path, contract, samples)
+    before = snapshot(settings)
+    renamed = replace(good, name=re.sub(r"\d{6}(?=\.csv$)", "nov2026", good.name))
+    assert renamed.name != good.name
+    landed = land(settings, contract, renamed, ten_times_the_rows(contract, good))
+
+    with pytest.raises(ContractError, match="must hold one value of") as caught:
+        load(settings, contract, landed)
+
+    assert renamed.name in str(caught.value)
+    assert snapshot(settings) == before
+    assert leftovers(settings) == []
+
+
+def identifier(contract: Contract) -> Column:
+    """The identifier the value damages aim at: the first SIRET read, else the first SIREN."""
+    read = [c for c in contract.columns if c.derive is None and c.kind in (Kind.SIRET, Kind.SIREN)]
+    return sorted(read, key=lambda c: c.kind is not Kind.SIRET)[0]
+
+
+def first_date(contract: Contract) -> str | None:
+    """The first date column read from the file, if the contract has one."""
+    return next(
+        (c.name for c in contract.columns if c.kind is Kind.DATE and c.derive is None), None
+    )
+
+
+def clean_line(contract: Contract, good: Good, record: LoadRecord) -> int:
+    """A data line the good load kept whose identifiers are all well formed, the aimed one set."""
+    rejected = set(pl.read_parquet(record.rejects_path)["line"].to_list())
+    header, *rows = table(contract, good)
+    aimed = header.index(identifier(contract).name) if not contract.public else None
+    widths = [
+        (header.index(c.name), IDENTIFIER_WIDTH[c.kind])
+        for c in contract.columns
+        if c.kind in IDENTIFIER_WIDTH and c.name in header
+    ]
+    for line, row in enumerate(rows, start=2):
+        if line in rejected or len(row) != len(header) or (aimed is not None and not row[aimed]):
+            continue
+        if all(re.fullmatch(rf"\d{{{w}}}", row[i]) or not row[i] for i, w in widths):
+            return line
+    raise AssertionError(f"{good.name}: no clean data line to damage")
+
+
+def load_edited(
+    tmp_path: Path,
+    contract: Contract,
+    samples: dict[str, Good],
+    column: str,
+    value: Callable[[str], str],
+) -> tuple[Settings, LoadRecord, LoadRecord, int]:
+    """Load the good file, then the same with ``column`` of a clean line set to ``value(old)``.
+
+    The second load must go through; return the settings, both records and the line changed.
+    """
     settings, good, before = load_good(tmp_path, contract, samples)
-    landed = land(settings, contract, bad_value(contract, good), "sample://bad value")
+    line = clean_line(contract, good, before)
+    rows = table(contract, good)
+    at = rows[0].index(column)
+    rows[line - 1][at] = value(rows[line - 1][at])
+    landed = land(settings, contract, good, rewritten(contract, good, rows))
 
     record, loaded = load(settings, contract, landed)
 
     assert loaded
     assert record.rows_read == before.rows_read
-    assert record.rows_rejected == before.rows_rejected + 1
-    assert_rejects_recorded(record)
-    reasons = pl.read_parquet(record.rejects_path)["reason"].to_list()
-    assert any("2024-13-45 is not a valid date" in reason for reason in reasons)
+    assert_rejects_recorded(settings, contract, record)
     assert leftovers(settings) == []
+    return settings, before, record, line
 
 
-@pytest.mark.parametrize("contract", REGISTRY, ids=lambda c: c.dataset)
+def reject_at(record: LoadRecord, line: int) -> dict[str, object]:
+    (row,) = pl.read_parquet(record.rejects_path).filter(pl.col("line") == line).to_dicts()
+    return row
+
+
+def lake_value(record: LoadRecord, line: int, column: str) -> object:
+    lake_rows = pl.read_parquet(record.lake_path).filter(pl.col("source_line") == line)
+    return lake_rows[column].item()
+
+
+DATED = [c for c in REGISTRY if first_date(c) and not c.json_records]
+CSV_INBOX = [c for c in INTERNAL if not c.json_records]
+
+
+@pytest.mark.parametrize("contract", DATED, ids=lambda c: c.dataset)
+def test_bad_value_is_rejected_and_recorded(
+    tmp_path: Path, contract: Contract, samples: dict[str, Good]
+) -> None:
+    """A date that does not parse rejects its row with a reason naming the column."""
+    column = str(first_date(contract))
+    _, before, record, line = load_edited(tmp_path, contract, samples, column, lambda _: BAD_DATE)
+
+    assert record.rows_rejected == before.rows_rejected + 1
+    assert record.rows_loaded == before.rows_loaded - 1
+    assert f"{column}: {BAD_DATE} is not a valid date" in str(reject_at(record, line)["reason"])
+
+
+def test_unknown_french_month_is_rejected_and_recorded(
+    tmp_path: Path, samples: dict[str, Good]
+) -> None:
+    (contract,) = [c for c in REGISTRY if c.dataset == "sora_interventions"]
+    _, before, record, line = load_edited(tmp_path, contract, samples, MONTH, lambda _: "brumaire")
+
+    assert record.rows_rejected == before.rows_rejected + 1
+    reject = reject_at(record, line)
+    assert f"{MONTH} is not a French month name" in str(reject["reason"])
+    assert json.loads(str(reject["raw"]))[MONTH] == "brumaire"
+
+
+@pytest.mark.parametrize("contract", CSV_INBOX, ids=lambda c: c.dataset)
+def test_identifier_one_digit_short_is_padded(
+    tmp_path: Path, contract: Contract, samples: dict[str, Good]
+) -> None:
+    """A SIRET of 13 digits (a SIREN of 8 where no SIRET is read) loads left-padded and counted."""
+    column = identifier(contract)
+    width = IDENTIFIER_WIDTH[column.kind]
+    short = "1234567890123"[: width - 1]
+    _, before, record, line = load_edited(tmp_path, contract, samples, column.name, lambda _: short)
+
+    assert record.rows_rejected == before.rows_rejected
+    assert record.identifiers_padded == before.identifiers_padded + 1
+    assert lake_value(record, line, column.name) == "0" + short
+
+
+@pytest.mark.parametrize("contract", CSV_INBOX, ids=lambda c: c.dataset)
+def test_identifier_with_spaces_is_cleaned(
+    tmp_path: Path, contract: Contract, samples: dict[str, Good]
+) -> None:
+    """Spaces (a non-breaking one too) typed inside an identifier are removed; the row loads."""
+    column = identifier(contract).name
+    sent: list[str] = []
+
+    def spaced(value: str) -> str:
+        sent.append(value)
+        return f"{value[:3]} {value[3:6]}\u00a0{value[6:9]} {value[9:]}".strip()
+
+    _, before, record, line = load_edited(tmp_path, contract, samples, column, spaced)
+
+    assert record.rows_rejected == before.rows_rejected
+    assert record.identifiers_padded == before.identifiers_padded
+    assert lake_value(record, line, column) == sent[0]
+
+
+@pytest.mark.parametrize(
+    "contract", [c for c in REGISTRY if not c.json_records], ids=lambda c: c.dataset
+)
 def test_ten_times_the_rows_loads(
     tmp_path: Path, contract: Contract, samples: dict[str, Good]
 ) -> None:
     """No row-count breaker at this level: the asset check in pipelines/checks.py owns it."""
     settings, good, before = load_good(tmp_path, contract, samples)
-    landed = land(settings, contract, ten_times_the_rows(contract, good), "sample://ten times")
+    landed = land(settings, contract, good, ten_times_the_rows(contract, good))
 
     record, loaded = load(settings, contract, landed)
 
     assert loaded
     assert record.rows_read == 10 * before.rows_read
     assert record.rows_loaded == 10 * before.rows_loaded
-    assert_rejects_recorded(record)
+    assert_rejects_recorded(settings, contract, record)
     assert leftovers(settings) == []
 
 
 def test_registry_has_a_sample_for_every_contract(samples: dict[str, Good]) -> None:
     assert {c.file_name for c in REGISTRY} <= set(samples)
     assert len({c.dataset for c in REGISTRY}) == len(REGISTRY)
+    swept = {param.values[0].dataset for param in sweep()}
+    assert swept == {c.dataset for c in REGISTRY}

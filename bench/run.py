@@ -165,7 +165,7 @@ def count_lines(path: Path) -> int:
 def generate_inputs(work: Path, etablissements: int, hr_size: int, seed: int) -> dict:
     import polars as pl
 
-    from sources.sample import generate_sirene
+    from sources.sample import generate_public
     from sources.sample.inbox_controls import generate_controls
     from sources.sample.inbox_hr import generate_hr
 
@@ -174,7 +174,7 @@ def generate_inputs(work: Path, etablissements: int, hr_size: int, seed: int) ->
         folder.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    generate_sirene(mirror, etablissements, seed)
+    generate_public(mirror, etablissements, seed)
     timings["sirene"] = time.perf_counter() - t0
     csvs = unzip_sirene(mirror, csv_dir)
     sirets = (

@@ -142,6 +142,12 @@ class Contract:
     # Header names that vary (a year in a column name): maps an arriving name to the contract's.
     header_alias: Callable[[str, FileContext], str] | None = None
     guards: Guards = field(default_factory=Guards)
+    # How the file is written: "csv" (read as it is), "xlsx" or "parquet" (turned into a CSV
+    # with the contract's separator by sources.formats before the usual reading, so that the
+    # checks, rejects and line numbers are the same for every format).
+    file_format: str = "csv"
+    # For an XLSX file: the sheet holding the rows (a renamed sheet stops the run).
+    sheet: str | None = None
 
     def __post_init__(self) -> None:
         names = [c.name for c in self.columns]

@@ -187,6 +187,11 @@ def _csv_of(settings: Settings, contract: Contract, landed: Landed, scratch: Pat
     if contract.json_records:
         label = f"{origin_name(landed)} ({landed.arrival_id})"
         return _json_to_csv(contract, landed.path, scratch / "records.csv", label)
+    if contract.file_format != "csv":
+        from sources.formats import to_csv
+
+        label = f"{origin_name(landed)} ({landed.arrival_id})"
+        return to_csv(contract, landed.path, scratch / "records.csv", label)
     if not landed.file_name.lower().endswith(".zip"):
         return landed.path
     members = check_zip(
@@ -311,7 +316,7 @@ def load(settings: Settings, contract: Contract, landed: Landed) -> tuple[LoadRe
     try:
         csv_path = _csv_of(settings, contract, landed, scratch)
         label = f"{name} ({landed.arrival_id})"
-        if csv_path != landed.path and not contract.json_records:
+        if csv_path != landed.path and not contract.json_records and contract.file_format == "csv":
             label = f"{name}/{csv_path.name} ({landed.arrival_id})"
         result = normalize_csv(
             contract,

@@ -37,7 +37,7 @@ def ensure_sample(settings: Settings) -> Path:
     sha256, which lets an unchanged file be recognised). Files are written to a temporary folder
     and moved into place, so a killed generation never leaves a partial file behind.
     """
-    from sources.sample import generate_sirene
+    from sources.sample import generate_public
 
     folder = settings.sample_mirror
     marker = folder / f".complete-{settings.sample_etablissements}-{SAMPLE_SEED}"
@@ -50,7 +50,7 @@ def ensure_sample(settings: Settings) -> Path:
             folder,
         )
         with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-sample-") as tmp:
-            written = generate_sirene(
+            written = generate_public(
                 Path(tmp), etablissements=settings.sample_etablissements, seed=SAMPLE_SEED
             )
             folder.mkdir(parents=True, exist_ok=True)

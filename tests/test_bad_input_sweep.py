@@ -33,7 +33,7 @@ from sources.inbox import matching_files
 from sources.lake import LoadRecord, current_record, load
 from sources.landing import Landed, land_file
 from sources.registry import ALL, INTERNAL
-from sources.sample import generate_sirene
+from sources.sample import generate_public
 from sources.sample.inbox import generate_inbox
 from sources.sirene.contract import CONTRACTS as SIRENE_CONTRACTS
 from sources.sora.contract import MONTH
@@ -68,7 +68,7 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Good]:
     files in the sample inbox generated from it.
     """
     folder = tmp_path_factory.mktemp("sample")
-    written = generate_sirene(folder / "sirene", etablissements=300, seed=3)
+    written = generate_public(folder / "sirene", etablissements=300, seed=3)
     goods: dict[str, Good] = {}
     for name, path in written.items():
         sent = path.read_bytes()

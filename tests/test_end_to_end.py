@@ -19,7 +19,7 @@ import pytest
 from pipelines.cli import lookup
 from pipelines.definitions import defs
 from pipelines.exports import current_snapshot
-from sources.sample import PLANTED, generate_sirene
+from sources.sample import PLANTED, generate_public
 from tests.http_server import serve
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +33,7 @@ def world(tmp_path_factory):
     """A mirror on a local HTTP server, a warehouse, and the environment pointing at both."""
     root = tmp_path_factory.mktemp("e2e")
     www = root / "www"
-    generate_sirene(www, etablissements=1500, seed=7)
+    generate_public(www, etablissements=1500, seed=7)
     saved = dict(os.environ)
     os.environ.pop("FCE_POSTGRES_DSN", None)  # PostgreSQL has its own tests
     with serve(www) as server:
@@ -251,7 +251,7 @@ def test_5_truncated_archive_stops_the_run_and_keeps_the_publication(world):
 def test_6_a_file_far_smaller_than_the_last_blocks_publication(world):
     before = published(world).read_bytes()
     fresh = world["www"].parent / "fresh"
-    generate_sirene(fresh, etablissements=1500, seed=7)
+    generate_public(fresh, etablissements=1500, seed=7)
     (world["www"] / ETAB_ZIP).write_bytes((fresh / ETAB_ZIP).read_bytes())
     rewrite_etablissements(world, lambda lines: lines[:1001])  # 1000 rows instead of 1499
     result = run_job()

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from pipelines.definitions import defs
-from sources.sample import PLANTED, generate_sirene
+from sources.sample import PLANTED, generate_public
 from sources.sample.inbox import generate_inbox
 from sources.sample.inbox_hr import dsn_resend_path
 from tests.http_server import serve
@@ -28,7 +28,7 @@ ABSENT = "99999999900018"
 def world(tmp_path_factory):
     root = tmp_path_factory.mktemp("inbox-e2e")
     www, inbox = root / "www", root / "inbox"
-    generate_sirene(www, etablissements=1200, seed=5)
+    generate_public(www, etablissements=1200, seed=5)
     generate_inbox(inbox, www, etablissements=1200, seed=5)
     saved = dict(os.environ)
     os.environ.pop("FCE_POSTGRES_DSN", None)

@@ -30,7 +30,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from sources.sample import generate_sirene
+from sources.sample import generate_public
 from tests.http_server import Server, serve
 
 pytestmark = pytest.mark.e2e
@@ -81,7 +81,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """A sample on a local HTTP server and a warehouse where a first run published it."""
     root = tmp_path_factory.mktemp("kill")
     www = root / "www"
-    generate_sirene(www, etablissements=ETABLISSEMENTS, seed=11)
+    generate_public(www, etablissements=ETABLISSEMENTS, seed=11)
     logs = root / "logs"
     logs.mkdir()
     with serve(www) as server:

@@ -49,6 +49,7 @@ TARGETS = {
     "step_peak_rss_max_bytes": 8 * 1024**3,
     "incremental_over_full_max": 0.05,
     "lookup_median_max_ms": 20.0,
+    "search_median_max_ms": 300.0,
 }
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CHILDREN: list[subprocess.Popen] = []
@@ -373,9 +374,9 @@ def published_rows(db: Path) -> dict[str, int]:
         return {t: con.execute(f'select count(*) from "{t}"').fetchone()[0] for t in tables}
 
 
-def measure_job(work: Path, python: str, log: Path) -> dict:
+def measure_job(work: Path, python: str, log: Path, *args: str) -> dict:
     env = job_env(work)
-    cmd = [python, "-m", "pipelines.cli", "run"]
+    cmd = [python, "-m", "pipelines.cli", "run", *args]
     measured = run_measured(cmd, env, log)
     sampler: TreeSampler = measured.pop("sampler")
     run_id, steps = step_stats(Path(env["FCE_DAGSTER_STORAGE"]))
@@ -439,6 +440,14 @@ def measure_lookups(warehouse: Path, count: int = 200, seed: int = 7) -> dict:
         on_parquet = timed(con, f"select * from read_parquet('{path}') where siret = ?")
     on_parquet["file"] = str(parquet.relative_to(warehouse))
     return {"duckdb": on_db, "parquet": on_parquet}
+
+
+def measure_search(warehouse: Path) -> dict:
+    """``fce search`` on the published file: the fixed queries of bench/search.py, 3 runs each."""
+    from bench.search import QUERIES, measure_queries, summary
+
+    per_query, timings, cpu = measure_queries(warehouse / "fce.duckdb", list(QUERIES), repeat=3)
+    return {"queries": per_query, **summary(timings, cpu)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -659,6 +668,14 @@ def verdicts(result: dict) -> dict:
             "pass": share < TARGETS["incremental_over_full_max"],
             "margin": f"{share / 0.05:.1f}x the limit",
         }
+    if result.get("search"):
+        median = result["search"]["median_ms"]
+        out["search_median"] = {
+            "value_ms": median,
+            "target": "< 300 ms",
+            "pass": median < TARGETS["search_median_max_ms"],
+            "margin": f"{median / TARGETS['search_median_max_ms']:.2f}x the limit",
+        }
     for kind, figures in (result.get("lookups") or {}).items():
         median = figures["median_ms"]
         out[f"lookup_{kind}_median"] = {
@@ -688,6 +705,12 @@ def print_table(result: dict) -> None:
         print(
             f"lookup by SIRET on {kind:<17}median {fig['median_ms']:.2f} ms, "
             f"p95 {fig['p95_ms']:.2f} ms"
+        )
+    if result.get("search"):
+        fig = result["search"]
+        print(
+            f"{'fce search (text queries)':<36}median {fig['median_ms']:.1f} ms, "
+            f"p95 {fig['p95_ms']:.1f} ms"
         )
     print("\nratios and targets")
     for name, verdict in result["targets"].items():
@@ -795,13 +818,16 @@ def main(argv: list[str] | None = None) -> int:
         save()
         print("[bench] fiche lookups ...", flush=True)
         result["lookups"] = measure_lookups(work / "warehouse")
+        print("[bench] fce search ...", flush=True)
+        result["search"] = measure_search(work / "warehouse")
         save()
         print("[bench] (4) incremental ...", flush=True)
         new_file = new_wikit_file(work, etablissements, args.seed)
         target = work / "inbox" / "wikit" / new_file.name
         shutil.copy2(new_file, target)
         os.utime(target)
-        inc = measure_job(work, python, logs / "job_incremental.log")
+        # what the inbox sensor runs for a new Wiki'T file: that source and what depends on it
+        inc = measure_job(work, python, logs / "job_incremental.log", "--source", "wikit")
         inc["new_file"] = {
             "name": new_file.name,
             "rows": count_lines(target),

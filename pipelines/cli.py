@@ -1,7 +1,9 @@
 """``fce``: run the warehouse and look a fiche up, from a terminal.
 
-fce run [--job refresh_all]     materialize every asset, publish, print one fiche
-fce fiche SIRET_OR_SIREN [--json]
+fce run [--job refresh_all] [--source SOURCE]
+                                materialize every asset (or what SOURCE changes), publish
+fce fiche SIRET_OR_SIREN [--json] [--as-of YYYY-MM-DD | --snapshot NAME]
+fce snapshots                   the publications kept, to ask a fiche "as of"
 fce search "TEXT" [--departement 31] [--naf 62.01Z] [--actif] [--siege] [--limit 20] [--json]
 """
 
@@ -56,6 +58,8 @@ def format_fiche(row: dict[str, object]) -> str:
 
 
 def _cmd_fiche(args: argparse.Namespace) -> int:
+    if args.as_of or args.snapshot:
+        return _cmd_fiche_as_of(args)
     db = settings_from_env().published_db
     if not db.exists():
         print(f"no published warehouse at {db}: run `make run` first", file=sys.stderr)
@@ -64,10 +68,50 @@ def _cmd_fiche(args: argparse.Namespace) -> int:
     if not rows:
         print(f"{args.identifier}: no fiche in {db}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(rows[0], default=str, ensure_ascii=False, indent=2))
+    _print_fiche(rows[0], args.json)
+    return 0
+
+
+def _print_fiche(row: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(row, default=str, ensure_ascii=False, indent=2))
     else:
-        print(format_fiche(rows[0]))
+        print(format_fiche(row))
+
+
+def _cmd_fiche_as_of(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from pipelines.snapshots import lookup_snapshot, snapshot_at
+
+    day = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    snapshot = snapshot_at(settings_from_env().lake, day=day, name=args.snapshot)
+    rows = lookup_snapshot(snapshot, args.identifier)
+    print(
+        f"snapshot {snapshot.name}: published {snapshot.published_at:%Y-%m-%d %H:%M} UTC, "
+        f"as of {snapshot.as_of}, SIRENE stock {snapshot.stock_sirene or '?'}, "
+        f"services' files up to {snapshot.fichiers_services or '?'}",
+        file=sys.stderr,
+    )
+    if not rows:
+        print(f"{args.identifier}: no fiche in snapshot {snapshot.name}", file=sys.stderr)
+        return 1
+    _print_fiche(rows[0], args.json)
+    return 0
+
+
+def _cmd_snapshots(args: argparse.Namespace) -> int:
+    from pipelines.snapshots import list_snapshots
+
+    kept = list_snapshots(settings_from_env().lake)
+    if not kept:
+        print("no snapshot kept yet: run `make run` first", file=sys.stderr)
+        return 1
+    for s in kept:
+        print(
+            f"{s.name}  published {s.published_at:%Y-%m-%d %H:%M} UTC  as of {s.as_of}  "
+            f"SIRENE {s.stock_sirene or '?'}  services {s.fichiers_services or '?'}"
+        )
     return 0
 
 
@@ -105,10 +149,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     settings = settings_from_env()
     before = _identity(settings.published_db)
+    selection = None
+    if args.source:
+        from pipelines.sensors import BY_SOURCE, source_refresh
+
+        if args.source not in BY_SOURCE:
+            raise ValueError(
+                f"--source {args.source}: not an inbox source ({', '.join(BY_SOURCE)})"
+            )
+        selection = sorted(source_refresh(args.source).resolve(defs.resolve_asset_graph()))
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def(args.job)
         result = job.execute_in_process(
             instance=instance,
+            asset_selection=selection,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
@@ -151,11 +205,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="refresh every source and publish")
     run.add_argument("--job", default="refresh_all", help="job to run (default refresh_all)")
+    run.add_argument(
+        "--source",
+        help="only what one internal source's new files change (what the inbox sensor runs), "
+        "e.g. wikit",
+    )
     run.set_defaults(func=_cmd_run)
     fiche = sub.add_parser("fiche", help="print the fiche of a SIRET or a SIREN")
     fiche.add_argument("identifier")
     fiche.add_argument("--json", action="store_true", help="print JSON")
+    when = fiche.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of", help="the fiche as last published on or before this day (YYYY-MM-DD)"
+    )
+    when.add_argument("--snapshot", help="the fiche of this snapshot (see fce snapshots)")
     fiche.set_defaults(func=_cmd_fiche)
+    kept = sub.add_parser("snapshots", help="list the publications kept (last 24)")
+    kept.set_defaults(func=_cmd_snapshots)
     find = sub.add_parser("search", help="find establishments by name, SIRET or SIREN")
     find.add_argument("text", help="a name (any of them), a SIRET or a SIREN")
     find.add_argument("--departement", help="département code, e.g. 31 or 2A")
@@ -169,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         return args.func(args)
-    except (ConfigError, ValueError) as exc:
+    except (ConfigError, ValueError, LookupError) as exc:
         print(f"fce: {exc}", file=sys.stderr)
         return 2
 

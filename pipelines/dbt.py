@@ -13,6 +13,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines.snapshots import prepare_previous
 from sources.config import Settings, settings_from_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,10 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     settings = settings_from_env()
     dbt_env(settings)
     (settings.warehouse / "build" / "spill").mkdir(parents=True, exist_ok=True)
+    previous, rows = prepare_previous(settings.lake)
+    context.log.info(
+        "changements compares with snapshot %s (%d establishments)", previous or "none", rows
+    )
     invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
     # Each invocation writes its own target folder; a successful one is not needed any more

@@ -9,6 +9,7 @@ from pipelines.ingest import EXTRACT_GROUP, NORMALIZE_GROUP, ingest_assets
 from pipelines.postgres import postgres_export
 from pipelines.publish import PUBLISH_GROUP, published_duckdb
 from pipelines.sensors import inbox_sensor
+from pipelines.snapshots import PREVIOUS_FICHE
 from sources.registry import ALL
 
 everything = dg.AssetSelection.all()
@@ -41,6 +42,7 @@ defs = dg.Definitions(
         published_duckdb,
         parquet_exports,
         postgres_export,
+        PREVIOUS_FICHE,
     ],
     jobs=[refresh_all, refresh_sirene],
     schedules=[sirene_monthly],

@@ -11,8 +11,9 @@ masked, for both audiences.
 
 What is internal is declared once, in the dbt YAML, and read here from the dbt manifest:
 ``config: meta: {acces: interne}`` on a model withholds the table; ``meta: {acces: interne}`` on
-a column withholds the column; ``config: meta: {acces_par_ligne: COLUMN}`` withholds the rows
-whose COLUMN names an internal source (``sources.registry.INTERNAL``). A published table the dbt
+a column withholds the column; ``config: meta: {acces_par_ligne: COLUMN}`` keeps only the rows
+whose COLUMN names a public source (``sources.registry.PUBLIC``): any other value, null
+included, is internal. A published table the dbt
 manifest does not describe, or whose row filter column is missing, is left out of the public
 export rather than guessed.
 
@@ -36,8 +37,8 @@ import dagster as dg
 import duckdb
 
 from pipelines.publish import PUBLISH_GROUP, PUBLISHED_TABLES
+from sources import registry
 from sources.config import settings_from_env
-from sources.registry import INTERNAL
 
 log = logging.getLogger("fce.exports")
 
@@ -52,8 +53,8 @@ MANIFEST = "manifest.json"
 META_ACCESS = "acces"
 META_INTERNAL = "interne"
 META_ROW_ACCESS = "acces_par_ligne"
-INTERNAL_SOURCES: tuple[str, ...] = tuple(sorted({c.source for c in INTERNAL}))
-"""Values of a row-access column (``source``) that mark a row as internal."""
+PUBLIC_SOURCES: tuple[str, ...] = tuple(sorted({c.source for c in registry.PUBLIC}))
+"""Values of a row-access column (``source``) that make a row public; any other is internal."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Access:
     internal_tables: frozenset[str]
     internal_columns: dict[str, frozenset[str]] = field(default_factory=dict)
     row_filters: dict[str, str] = field(default_factory=dict)
-    """table: column whose value, when it is an internal source, makes the row internal."""
+    """table: column whose value, unless it names a public source, makes the row internal."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,9 @@ def _public_query(table: str, columns: list[str], access: Access) -> tuple[list[
                 row_column,
             )
             return None
-        internal = ", ".join(_quote(s) for s in INTERNAL_SOURCES)
-        # a row whose source is unknown (null) is not shown either
-        where = f" where coalesce({_ident(row_column)} not in ({internal}), false)"
+        public = ", ".join(_quote(s) for s in PUBLIC_SOURCES)
+        # only what a public source says is shown: an unknown or null source is not
+        where = f" where coalesce({_ident(row_column)} in ({public}), false)"
     if not kept:
         return None
     return kept, where
@@ -321,13 +322,18 @@ def export_parquet(
     "switched to the snapshot atomically; the last 24 snapshots are kept.",
 )
 def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    from pipelines.snapshots import record_snapshot
+
     settings = settings_from_env()
     result = export_parquet(settings.published_db, settings.warehouse / "exports")
     context.log.info("exports/current -> %s", result.snapshot)
+    kept = record_snapshot(settings.lake, result.folder.parent, settings.published_db)
+    context.log.info("fiches of snapshot %s kept in %s", result.snapshot, kept)
     return dg.MaterializeResult(
         metadata={
             "snapshot": result.snapshot,
             "path": dg.MetadataValue.path(str(result.folder.parent)),
+            "lake_snapshot": dg.MetadataValue.path(str(kept)),
             **{f"rows_{t}": dg.MetadataValue.int(n) for t, n in result.row_counts.items()},
             **{
                 f"public_rows_{t}": dg.MetadataValue.int(n)

@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from pipelines.metadata import markdown_preview
+from pipelines.search import build_search_index
 from sources.config import settings_from_env
 from sources.faults import pause_point, remove_abandoned
 
@@ -30,7 +31,10 @@ PUBLISHED_TABLES: dict[str, str | None] = {
     # table: sort key (a lookup by key then reads few row groups)
     "fiche_etablissement": "siret",
     "fiche_entreprise": "siren",
+    "etablissements_historique": "siret, date_debut",
     "interactions": "siret, date_intervention",
+    "changements": "siret, type_changement",
+    "signaux_coordination": "siret, date_acte_2",
     "activite_partielle": "siret, numero_convention, numero_avenant",
     "procedures_rupco": "siren, numero_dossier",
     "procedures_rupco_etablissements": "siret, numero_dossier",
@@ -40,6 +44,11 @@ PUBLISHED_TABLES: dict[str, str | None] = {
     "salaries_detaches": "siren, siret, annee",
     "accidents_travail": "siret",
     "agrements_iae": "siret",
+    "conventions_collectives": "siret, code_idcc",
+    "organismes_formation": "siret, numero_declaration_activite",
+    "egapro": "siren, annee",
+    "marches_publics": "siret, date_notification_initiale, marche_uid",
+    "procedures_collectives": "siren, date_jugement, annonce_id",
     "sources_fraicheur": "dataset",
     "rejets": "dataset, line",
     "naf": "code_naf",
@@ -124,6 +133,7 @@ def publish_duckdb(build_db: Path, published_db: Path, as_of: dt.date) -> Publis
                 f"cast({_quote(as_of.isoformat())} as date) as as_of"
             )
             con.execute("detach build")
+            counts.update(build_search_index(con))  # the tables of `fce search`
             con.execute("checkpoint")
         with duckdb.connect(str(tmp), read_only=True) as check:
             for table, count in counts.items():

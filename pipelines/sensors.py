@@ -34,6 +34,14 @@ def fingerprint(files: dict[str, list[int]]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def source_refresh(source: str) -> dg.AssetSelection:
+    """What a new file of an internal source changes: its assets and everything downstream
+    (the dbt models reading it, the fiches, the publication), and nothing of the others."""
+    contracts = BY_SOURCE[source]
+    keys = [k for c in contracts for k in (landing_key(c), lake_key(c))]
+    return dg.AssetSelection.assets(*keys).downstream()
+
+
 @dg.sensor(
     name="inbox_files",
     target=dg.AssetSelection.all(),
@@ -64,8 +72,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Sk
         mark = fingerprint(files)
         if done.get(source) == mark:
             continue
-        keys = [k for c in contracts for k in (landing_key(c), lake_key(c))]
-        selection = dg.AssetSelection.assets(*keys).downstream().resolve(graph)
+        selection = source_refresh(source).resolve(graph)
         requests.append(
             dg.RunRequest(
                 run_key=f"{source}:{mark}",

@@ -139,6 +139,9 @@ class Contract:
     json_records: str | None = None
     # HTML entities (&amp;, &eacute;, &#39;…) in text values are decoded.
     decode_html: bool = False
+    # UTF-8 text once read as windows-1252 or Latin-1 ("Ã©" for "é") is repaired in text values,
+    # from a fixed table of the French letters and signs (sources/normalize.py, MOJIBAKE).
+    repair_mojibake: bool = False
     # Header names that vary (a year in a column name): maps an arriving name to the contract's.
     header_alias: Callable[[str, FileContext], str] | None = None
     guards: Guards = field(default_factory=Guards)

@@ -92,6 +92,27 @@ HTML_ENTITIES = {
 engine; an entity not listed here stays as it is."""
 
 
+def _mojibake_table() -> dict[str, str]:
+    """Each French letter or sign as it reads once its UTF-8 bytes are decoded as windows-1252
+    or Latin-1 ("Ã©" for "é", "â€™" for "’"), mapped back to itself."""
+    table: dict[str, str] = {}
+    for char in "éèêëàâäîïôöùûüçÿÉÈÊËÀÂÄÎÏÔÖÙÛÜÇœŒæÆ’‘“”«»°€–—… ":
+        for codec in ("cp1252", "latin-1"):
+            try:
+                garbled = char.encode("utf-8").decode(codec)
+            except UnicodeDecodeError:
+                continue  # a byte windows-1252 leaves undefined: only Latin-1 shows it
+            table[garbled] = char
+    return table
+
+
+MOJIBAKE = _mojibake_table()
+"""Repair of UTF-8 text that went once through a single-byte decoding. Every sequence of the
+table maps back to exactly one character, so the repair is safe where it applies; text garbled
+twice, or whose bytes were replaced by "?" or "�" on the way, is not in the table and stays as it
+is (a fixed table keeps the work in polars' streaming engine)."""
+
+
 @dataclass(frozen=True)
 class NormalizeResult:
     """Counts and findings of one normalization."""
@@ -328,6 +349,8 @@ def normalize_csv(
             text = pl.col(column.name).str.strip_chars(" ").replace("", None)
             if contract.decode_html and column.kind is Kind.STRING:
                 text = text.str.replace_many(HTML_ENTITIES)
+            if contract.repair_mojibake and column.kind is Kind.STRING:
+                text = text.str.replace_many(MOJIBAKE)
             texts.append(text)
     derivations = [c.derive(context).cast(pl.String).alias(c.name) for c in derived]
     padded_flags = [

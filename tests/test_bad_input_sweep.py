@@ -4,7 +4,9 @@ For each contract of the registry a good sample file is landed and loaded first;
 file is landed on top of it and loaded. The damage must either stop the load with a sentence of
 the project's own error types naming the file, leaving the lake (files, parts, load records and
 rejects) as it was and no temporary file behind, or load with every rejected row written to the
-rejects Parquet. SIRENE files are zips and also get archive damages; the internal files come from
+rejects Parquet. SIRENE files are zips and also get archive damages; a workbook (XLSX) or a
+Parquet file gets damages of its own format, and its value damages are made on the CSV that
+sources/formats.py makes of it, then written back in the format. The internal files come from
 the sample inbox, landed under the name their producer gave them (the name the contracts read a
 month or a year from).
 """
@@ -24,11 +26,13 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import xlsxwriter
 
 from sources import lake
 from sources.config import Settings
 from sources.contracts import IDENTIFIER_WIDTH, Column, Contract, ContractError, Kind
 from sources.download import DownloadError
+from sources.formats import to_csv
 from sources.inbox import matching_files
 from sources.lake import LoadRecord, current_record, load
 from sources.landing import Landed, land_file
@@ -58,6 +62,11 @@ class Good:
     sent: bytes
     member: str | None
     csv: bytes
+    # A workbook or Parquet file: ``csv`` is what sources.formats made of it, and a damaged CSV
+    # is sent back in the file's own format (its sheet, its separator), see `encoded`.
+    file_format: str = "csv"
+    sheet: str | None = None
+    separator: str = ","
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +79,22 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Good]:
     folder = tmp_path_factory.mktemp("sample")
     written = generate_public(folder / "sirene", etablissements=300, seed=3)
     goods: dict[str, Good] = {}
+    converted = {c.file_name: c for c in REGISTRY if c.file_format != "csv"}
     for name, path in written.items():
         sent = path.read_bytes()
+        if name in converted:
+            contract = converted[name]
+            as_csv = to_csv(contract, path, folder / f"{name}.csv", name).read_bytes()
+            goods[name] = Good(
+                name=name,
+                sent=sent,
+                member=None,
+                csv=as_csv,
+                file_format=contract.file_format,
+                sheet=contract.sheet,
+                separator=contract.separator,
+            )
+            continue
         if not name.lower().endswith(".zip"):
             goods[name] = Good(name=name, sent=sent, member=None, csv=sent)
             continue
@@ -87,8 +110,30 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Good]:
 
 
 def packed(good: Good, csv_bytes: bytes) -> bytes:
-    """A damaged CSV sent the way the good one was: in its zip, or as it is."""
+    """A damaged CSV sent the way the good one was: in its zip, its workbook, or as it is."""
+    if good.file_format != "csv":
+        return encoded(good, csv_bytes)
     return csv_bytes if good.member is None else zipped({str(good.member): csv_bytes})
+
+
+def encoded(good: Good, csv_bytes: bytes, sheet: str | None = None) -> bytes:
+    """CSV rows written as the good file's format: an XLSX sheet or a Parquet file of text."""
+    text = csv_bytes.decode("utf-8")
+    header, *rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=good.separator))
+    buffer = io.BytesIO()
+    if good.file_format == "xlsx":
+        workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        worksheet = workbook.add_worksheet(sheet or good.sheet)
+        worksheet.write_row(0, 0, header)
+        for number, row in enumerate(rows, start=1):
+            for column, value in enumerate(row):
+                if value:
+                    worksheet.write_string(number, column, value)
+        workbook.close()
+    else:
+        columns = {name: [row[i] or None for row in rows] for i, name in enumerate(header)}
+        pl.DataFrame(columns, schema=dict.fromkeys(header, pl.String)).write_parquet(buffer)
+    return buffer.getvalue()
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -317,6 +362,43 @@ REFUSED_JSON: dict[str, tuple[Damage, str]] = {
 """Damages that must stop the load of a JSON file of records."""
 
 
+def not_csv(contract: Contract, good: Good) -> bytes:
+    """The CSV the file would have been, sent under the workbook's or Parquet file's name."""
+    return good.csv
+
+
+def truncated_file(contract: Contract, good: Good) -> bytes:
+    return good.sent[: len(good.sent) // 2]
+
+
+def sheet_renamed(contract: Contract, good: Good) -> bytes:
+    return encoded(good, good.csv, sheet="Feuil1")
+
+
+def no_record(contract: Contract, good: Good) -> bytes:
+    header, _ = header_and_rows(good.csv)
+    return encoded(good, header)
+
+
+_NOT_READABLE = {"xlsx": "not a readable XLSX workbook", "parquet": "not a readable Parquet file"}
+REFUSED_FORMATS: dict[str, dict[str, tuple[Damage, str]]] = {
+    file_format: {
+        "empty file": (empty_archive_file, unreadable),
+        "binary garbage": (binary_garbage, unreadable),
+        "truncated file": (truncated_file, unreadable),
+        "a CSV under its name": (not_csv, unreadable),
+        "header only": (no_record, "has a header but no data rows"),
+        "renamed required column": (
+            renamed_required_column,
+            r"required column\(s\) \['[^']+'\] missing from the header",
+        ),
+    }
+    for file_format, unreadable in _NOT_READABLE.items()
+}
+"""Damages that must stop the load of a file converted to CSV first, by format."""
+REFUSED_FORMATS["xlsx"]["sheet renamed"] = (sheet_renamed, "the workbook has no sheet")
+
+
 def settings_for(warehouse: Path) -> Settings:
     return Settings(warehouse=warehouse, mirror="sample", as_of=date(2026, 12, 1))
 
@@ -379,11 +461,14 @@ def assert_rejects_recorded(settings: Settings, contract: Contract, record: Load
 def sweep() -> list[object]:
     """Every (contract, damage) pair that must be refused, with the message expected if any.
 
-    SIRENE's messages are checked by their own test; archive damages only for zips.
+    SIRENE's messages are checked by their own test; archive damages only for zips; a workbook
+    or a Parquet file gets the damages of its format (REFUSED_FORMATS).
     """
     cases: list[object] = []
     for contract in REGISTRY:
-        if contract.public:
+        if contract.file_format != "csv":
+            damages = dict(REFUSED_FORMATS[contract.file_format])
+        elif contract.public:
             damages = {name: (damage, None) for name, damage in REFUSED.items()}
             if contract.file_name.lower().endswith(".zip"):
                 damages |= {name: (damage, None) for name, damage in REFUSED_ARCHIVES.items()}

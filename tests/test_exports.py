@@ -256,8 +256,9 @@ def test_every_internal_model_is_declared_internal(access):
         "accidents_travail",
         "agrements_iae",
         "rejets",
+        "signaux_coordination",
     }
-    assert access.row_filters == {"sources_fraicheur": "source"}
+    assert access.row_filters == {"sources_fraicheur": "source", "changements": "source"}
     assert "nb_interventions_24_mois" in access.internal_columns["fiche_entreprise"]
     assert "date_dernier_traitement" not in access.internal_columns["fiche_etablissement"]
 
@@ -286,3 +287,21 @@ def test_a_table_without_declaration_or_filter_column_stays_out_of_public(tmp_pa
     assert "sources_fraicheur" not in result.public_row_counts
     assert result.public_row_counts["communes"] == 3
     assert result.row_counts["naf"] == 3
+
+
+def test_a_row_is_public_only_when_its_source_is_public(access):
+    """`changements` mixes SIRENE's changes with the services' ('eos, src' for the pôle 3E):
+    only rows naming a public source pass, whatever else the column holds."""
+    columns = ["siret", "type_changement", "source"]
+    kept, where = exports._public_query("changements", columns, access)
+    assert kept == columns
+    with duckdb.connect() as con:
+        con.execute(
+            "create table changements as select * from (values "
+            "('1', 'fermeture', 'sirene'), ('2', 'nouveau_controle_pole_t', 'wikit'), "
+            "('3', 'nouvelle_intervention_pole_3e', 'eos, src'), ('4', 'x', null)"
+            ") t(siret, type_changement, source)"
+        )
+        shown = con.execute(f"select siret from changements{where}").fetchall()
+    assert shown == [("1",)]
+

@@ -21,7 +21,16 @@ from sources.eos.contract import VISITES as EOS
 from sources.normalize import NormalizeResult, normalize_csv
 from sources.rupco.contract import ETABLISSEMENTS as RUPCO_ETABLISSEMENTS
 from sources.rupco.contract import PROCEDURES as RUPCO_PROCEDURES
-from sources.sample.inbox_controls import ABSENT, FERME, PLANTED_INBOX, generate_controls
+from sources.sample.inbox_controls import (
+    ABSENT,
+    CORSE,
+    FERME,
+    OUTRE_MER,
+    PLANTED_INBOX,
+    VIRGULE,
+    generate_controls,
+)
+from sources.sample.inbox_hr import PLANTED_INBOX as PLANTED_HR
 from sources.sample.sirene import PLANTED, generate_sirene
 from sources.sora.contract import INTERVENTIONS as SORA
 from sources.src.contract import CONTROLES as SRC
@@ -213,6 +222,49 @@ def test_planted_values_the_lead_asserts_on() -> None:
     assert procedure["SIREN ENTREPRISE"] == SIEGE[:9]
 
 
+def test_planted_coordination_signals(written: dict[str, list[Path]]) -> None:
+    """90 days apart (a signal), 91 days (a near miss), 60 days after an apprenticeship start."""
+    rows = _by_dataset(written)
+
+    def days(dataset: str, siret: str, column: str, fmt: str = "%d/%m/%Y") -> list[date]:
+        return [
+            datetime.strptime(r[column][:10], fmt).date()
+            for r in rows[dataset]
+            if _siret_of(dataset, r) == siret
+        ]
+
+    [visit] = days("eos_visites", CORSE, "Date de la visite")
+    [control] = days("wikit_controles", CORSE, "Date de dernier controle")
+    assert (control - visit).days == 90
+    [decision] = days("apart_conventions", OUTRE_MER, "DATE_DECISION")
+    [intervention] = [
+        date(2026, 6, 1)
+        for r in rows["sora_interventions"]
+        if r["Etob Siret"] == OUTRE_MER
+        and (r["Année de Visite Date Intervention"], r["Mois de Visite Date Intervention"])
+        == ("2026", "juin")
+        and r["Jour de Visite Date Intervention"] == "1"
+    ]
+    assert (intervention - decision).days == 91
+    [src] = days("src_controles", VIRGULE, "Date creation")
+    [contract] = [
+        r["Contrat DateDebut"]
+        for r in PLANTED_HR["apprentissage_contrats"]
+        if r["Employeur Siret"] == VIRGULE
+    ]
+    assert (src - contract).days == 60
+    # Nothing else at these establishments in the control files: the signals stay exact.
+    expected = {
+        CORSE: {"wikit_controles", "eos_visites"},
+        OUTRE_MER: {"sora_interventions", "apart_conventions"},
+        VIRGULE: {"src_controles"},
+    }
+    for dataset in (*SIRET_COLUMN, "src_controles"):
+        found = [_siret_of(dataset, r) for r in rows[dataset]]
+        for siret, datasets in expected.items():
+            assert found.count(siret) == (1 if dataset in datasets else 0), (dataset, siret)
+
+
 def test_closed_establishment_has_old_records_only(written: dict[str, list[Path]]) -> None:
     rows = _by_dataset(written)
     ferme = [r for r in rows["wikit_controles"] if r["Siret"] == FERME]
@@ -291,7 +343,7 @@ def test_broken_rows_of_each_kind(written: dict[str, list[Path]]) -> None:
 
 def test_dates_are_relative_to_as_of(written: dict[str, list[Path]]) -> None:
     rows = _by_dataset(written)
-    planted_days = {"15/10/2026", "14/05/2019", "02/03/2026"}
+    planted_days = {r["Date de dernier controle"] for r in PLANTED_INBOX["wikit_controles"]}
     days = [
         datetime.strptime(r["Date de dernier controle"], "%d/%m/%Y").date()
         for r in rows["wikit_controles"]

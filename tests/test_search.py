@@ -1,12 +1,17 @@
-"""``fce search``: names without accents or elisions, identifiers, filters, ranking, [ND]."""
+"""``fce search``: names without accents or elisions, identifiers, filters, ranking, [ND]; the
+index built at publication, and the same answers with and without it."""
 
+import datetime as dt
 import json
+import random
 
 import duckdb
 import pytest
 
 from pipelines import cli
-from pipelines.search import search
+from pipelines import search as search_module
+from pipelines.publish import PUBLISHED_TABLES, publish_duckdb
+from pipelines.search import INDEX_TABLES, build_search_index, search
 
 ETABLISSEMENTS = [
     # siret, denomination, enseigne, denomination_usuelle, siege, etat, naf, departement
@@ -34,41 +39,40 @@ ETABLISSEMENTS = [
 SIGLES = {"555555555": "SNCF", "444444444": "[ND]"}
 
 
-@pytest.fixture
-def db(tmp_path):
-    path = tmp_path / "fce.duckdb"
+def write_fiches(con, etablissements, sigles) -> None:
+    """fiche_etablissement and fiche_entreprise, with the columns search reads."""
+    columns = ("siret", "denomination", "enseigne", "denomination_usuelle", "est_siege")
+    columns += ("etat_administratif", "code_naf", "departement")
+    rows = [dict(zip(columns, e, strict=True)) for e in etablissements]
+    con.execute(
+        "create table fiche_etablissement as select siret, left(siret, 9) as siren, "
+        "denomination, enseigne, denomination_usuelle, est_siege, etat_administratif, "
+        "code_naf, departement, departement || '000' as code_postal, "
+        "'COMMUNE ' || departement as libelle_commune "
+        "from (select unnest(?, recursive := true)) order by siret",
+        [rows],
+    )
+    con.execute(
+        "create table fiche_entreprise as select siren, cast(null as varchar) as denomination, "
+        "map_extract_value(cast(? as map(varchar, varchar)), siren) as sigle "
+        "from (select distinct siren from fiche_etablissement) order by siren",
+        [sigles],
+    )
+
+
+def write_db(path, etablissements, sigles, index: bool):
     with duckdb.connect(str(path)) as con:
-        con.execute(
-            "create table fiche_etablissement (siret varchar, siren varchar, "
-            "denomination varchar, enseigne varchar, denomination_usuelle varchar, "
-            "est_siege boolean, etat_administratif varchar, code_naf varchar, "
-            "departement varchar, code_postal varchar, libelle_commune varchar)"
-        )
-        for siret, name, enseigne, usuelle, siege, etat, naf, dep in ETABLISSEMENTS:
-            con.execute(
-                "insert into fiche_etablissement values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    siret,
-                    siret[:9],
-                    name,
-                    enseigne,
-                    usuelle,
-                    siege,
-                    etat,
-                    naf,
-                    dep,
-                    dep + "000",
-                    "COMMUNE " + dep,
-                ],
-            )
-        con.execute(
-            "create table fiche_entreprise (siren varchar, denomination varchar, sigle varchar)"
-        )
-        for siren in sorted({s[:9] for s, *_ in ETABLISSEMENTS}):
-            con.execute(
-                "insert into fiche_entreprise values (?, ?, ?)", [siren, None, SIGLES.get(siren)]
-            )
+        write_fiches(con, etablissements, sigles)
+        if index:
+            build_search_index(con)
     return path
+
+
+@pytest.fixture(params=["index", "scan"])
+def db(tmp_path, request):
+    """The published file, with the index built at publication or (as a file published before
+    the index existed) without: every test below must give the same answer on both."""
+    return write_db(tmp_path / "fce.duckdb", ETABLISSEMENTS, SIGLES, request.param == "index")
 
 
 def sirets(rows):
@@ -188,3 +192,125 @@ def test_cli_search_prints_json_and_text(db, monkeypatch, capsys):
     assert "BOULANGERIE MARTIN" in out[0]
     assert cli.main(["search", "dupont"]) == 1
     assert cli.main(["search", "l'"]) == 2
+
+
+def test_publication_builds_the_index(tmp_path):
+    build = tmp_path / "build" / "fce.duckdb"
+    build.parent.mkdir()
+    with duckdb.connect(str(build)) as con:
+        write_fiches(con, ETABLISSEMENTS, SIGLES)
+        for table, order in PUBLISHED_TABLES.items():
+            if table not in ("fiche_etablissement", "fiche_entreprise"):
+                keys = [k.strip() for k in (order or "id").split(",")]
+                con.execute(
+                    f"create table {table} as select {', '.join(f'1 as {k}' for k in keys)}"
+                )
+    published = publish_duckdb(build, tmp_path / "fce.duckdb", dt.date(2026, 12, 1))
+    with duckdb.connect(str(published.path), read_only=True) as con:
+        counts = {
+            t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in INDEX_TABLES
+        }
+        comments = dict(con.execute("select table_name, comment from duckdb_tables()").fetchall())
+    assert {t: published.row_counts[t] for t in INDEX_TABLES} == counts
+    assert counts["recherche_etablissements"] == len(ETABLISSEMENTS)
+    assert all(comments[t] for t in INDEX_TABLES)
+    assert sirets(search(published.path, "l'oreal")) == ["11111111100011", "11111111100029"]
+    assert sirets(search(published.path, "Cafe de l eglise")) == ["88888888800018"]
+    assert sirets(search(published.path, "L OREAL", actif=True)) == ["11111111100011"]
+
+
+def test_masked_names_are_not_in_the_index(tmp_path):
+    db = write_db(tmp_path / "fce.duckdb", ETABLISSEMENTS, SIGLES, index=True)
+    with duckdb.connect(str(db), read_only=True) as con:
+        masked = con.execute(
+            "select rang from recherche_etablissements "
+            "where siret in ('44444444400014', '44444444500011')"
+        ).fetchall()
+        assert len(masked) == 2
+        for table in ("recherche_tokens", "recherche_noms"):
+            rows = con.execute(
+                f"select * from {table} where rang in (?, ?)", [r[0] for r in masked]
+            ).fetchall()
+            assert rows == []
+        tokens = {r[0] for r in con.execute("select token from recherche_vocabulaire").fetchall()}
+        noms = {r[0] for r in con.execute("select nom from recherche_noms").fetchall()}
+    assert "nd" in tokens  # ND CONSULTING, the only one
+    assert "oreal" in tokens and "loreal" in tokens and "l" not in tokens
+    assert {"oreal", "loreal", "cafe de eglise", "cafe de leglise", "sncf"} <= noms
+    assert not [t for t in tokens | noms if "[" in t or "'" in t]
+
+
+def random_fiches(seed: int, count: int) -> tuple[list[tuple], dict[str, str]]:
+    """Establishments whose names draw from a dozen words: every token is very common, many
+    names are equal, some are masked, so that ranking ties go down to the last criterion."""
+    words = ["SARL", "DE", "LA", "GARE", "MARTIN", "MARTINE", "DU", "L'ÉGLISE", "CAFÉ", "D'ART"]
+    rng = random.Random(seed)
+
+    def name() -> str | None:
+        if rng.random() < 0.05:
+            return "[ND]"
+        return " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+
+    etablissements, sigles = [], {}
+    for i in range(count):
+        siren = f"{100000000 + i // 3:09d}"
+        denomination = name()
+        etablissements.append(
+            (
+                f"{siren}{i % 3 + 1:05d}",
+                denomination,
+                name() if rng.random() < 0.3 else None,
+                name() if rng.random() < 0.1 else None,
+                i % 3 == 0,
+                rng.choice(["A", "A", "F"]),
+                rng.choice(["56.30Z", "56.10A", "62.01Z"]),
+                rng.choice(["31", "2A", "75"]),
+            )
+        )
+        if rng.random() < 0.1:
+            sigles[siren] = rng.choice(["SNCF", "SARL", "[ND]", "DE LA"])
+    return etablissements, sigles
+
+
+@pytest.fixture(scope="module")
+def common_words(tmp_path_factory):
+    """The same 1 500 establishments with and without the index."""
+    folder = tmp_path_factory.mktemp("common")
+    etablissements, sigles = random_fiches(seed=3, count=1500)
+    return {
+        kind: write_db(folder / f"{kind}.duckdb", etablissements, sigles, kind == "index")
+        for kind in ("index", "scan")
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "filters"),
+    [
+        ("sarl de", {}),
+        ("de la", {}),
+        ("de de", {}),
+        ("de", {"limit": 50}),
+        ("d", {"limit": 200}),
+        ("m", {"departement": "2a", "actif": True}),
+        ("martin", {"naf": "56", "siege": True}),
+        ("la gare du", {"limit": 5}),
+        ("l'eglise", {}),
+        ("cafe de l eglise", {}),
+        ("d'art", {}),
+        ("dart la", {}),
+        ("sncf", {}),
+        ("martine sarl", {"departement": "75"}),
+    ],
+)
+def test_the_index_ranks_as_the_scan_when_every_token_is_common(common_words, text, filters):
+    expected = search(common_words["scan"], text, **filters)
+    assert len(expected) == filters.get("limit", 20)  # a full page: the cut is tested too
+    assert search(common_words["index"], text, **filters) == expected
+
+
+def test_an_establishment_matching_a_token_many_times_is_shown_once(common_words, monkeypatch):
+    monkeypatch.setattr(search_module, "FETCH_FACTOR", 1)  # the first read is then too short
+    expected = search(common_words["scan"], "d", limit=300)
+    found = search(common_words["index"], "d", limit=300)
+    assert found == expected
+    assert len({r["siret"] for r in found}) == len(found) == 300

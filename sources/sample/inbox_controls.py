@@ -28,7 +28,8 @@ Known shortcomings:
 - Labels, units, regions and causes come from short hand-made tables; the unit of an
   establishment is not tied to its commune, nor its region in eos and src.
 - Random rows may name a closed establishment after its closing date; only the planted closed
-  establishment is kept to records older than its closing.
+  establishment is kept to records older than its closing. Random rows never name an
+  establishment that `PLANTED_INBOX` plants on, so its planted coordination signals stay exact.
 - Rows are built and written by plain Python, about 50 000 a second: fine for samples, slow
   for a national-size inbox.
 """
@@ -61,6 +62,9 @@ Row = dict[str, str | None]
 AS_OF = date(2026, 12, 1)
 SIEGE_ACTIF = str(PLANTED["siege_actif"]["siret"])
 FERME = str(PLANTED["ferme_avec_successeur"]["siret"])
+CORSE = str(PLANTED["corse"]["siret"])
+OUTRE_MER = str(PLANTED["outre_mer"]["siret"])
+VIRGULE = str(PLANTED["virgule_echappee"]["siret"])
 ABSENT = "99999999900018"
 """A SIRET absent from SIRENE, planted once in every file keyed by SIRET."""
 
@@ -228,8 +232,14 @@ def _hours(value: float) -> str:
 # siege_actif has a wikit control, a sora intervention, an eos visit, an apart convention with two
 # amendments and a rupco PSE; ferme_avec_successeur only a wikit control (2019) and a sora
 # intervention (March 2018), both before its closing on 2024-06-30; ABSENT appears once in every
-# file keyed by SIRET (src through SIREN and NIC). Units UC-75-01 and UC-44-02 of the JSON are
-# listed under wikit_unites_controle.
+# file keyed by SIRET (src through SIREN and NIC). Units UC-75-01, UC-44-02 and UC-2A-01 of the
+# JSON are listed under wikit_unites_controle.
+#
+# Coordination signals, each establishment with these acts only: corse has an eos visit on
+# 2026-04-10 and a wikit control exactly 90 days later (2026-07-09: a signal); outre_mer has an
+# apart decision on 2026-03-02 and a sora intervention 91 days later (2026-06-01: a near miss,
+# no signal); virgule_echappee has an src control created on 2026-07-03, 60 days after the start
+# of its apprenticeship contract (2026-05-04, planted in inbox_hr: a signal).
 PLANTED_INBOX: dict[str, list[Row]] = {
     "wikit_controles": [
         {
@@ -239,8 +249,11 @@ PLANTED_INBOX: dict[str, list[Row]] = {
         },
         {"Siret": FERME, "Date de dernier controle": "14/05/2019", "Propriétaire": "UC-44-02"},
         {"Siret": ABSENT, "Date de dernier controle": "02/03/2026", "Propriétaire": "UC-13-01"},
+        {"Siret": CORSE, "Date de dernier controle": "09/07/2026", "Propriétaire": "UC-2A-01"},
     ],
-    "wikit_unites_controle": [u for u in UNITES if u["CODE_UC"] in ("UC-75-01", "UC-44-02")],
+    "wikit_unites_controle": [
+        u for u in UNITES if u["CODE_UC"] in ("UC-75-01", "UC-44-02", "UC-2A-01")
+    ],
     "sora_interventions": [
         {
             "Etob Siret": SIEGE_ACTIF,
@@ -269,6 +282,15 @@ PLANTED_INBOX: dict[str, list[Row]] = {
             "Unfct Libelle": "DDPP 13",
             "Messagerie": "ddpp13@dgccrf.example.fr",
         },
+        {
+            "Etob Siret": OUTRE_MER,
+            "Année de Visite Date Intervention": "2026",
+            "Mois de Visite Date Intervention": "juin",
+            "Jour de Visite Date Intervention": "1",
+            "Suite (1 = oui, 0 = non)": "1",
+            "Unfct Libelle": "DEETS 974",
+            "Messagerie": "deets974@dgccrf.example.fr",
+        },
     ],
     "eos_visites": [
         {
@@ -289,6 +311,15 @@ PLANTED_INBOX: dict[str, list[Row]] = {
             "Type de suivi": "Suivi ETI",
             "Type de suivi ETI/Pépite": "ETI",
         },
+        {
+            "SIRET": CORSE,
+            "Date de la visite": "10/04/2026",
+            "Région de l'utilisateur propriétaire de la visite": "Corse",
+            "Visite effectuée par": "Chargé d'affaires entreprises",
+            "Filière(s) stratégique(s) - Tous les  libellés": None,
+            "Type de suivi": "Suivi PME",
+            "Type de suivi ETI/Pépite": None,
+        },
     ],
     "src_controles": [
         {
@@ -305,6 +336,21 @@ PLANTED_INBOX: dict[str, list[Row]] = {
             "Clos automatiquement": "Non",
             "Nature du contrôle": "Organisme de formation",
             "Cible du contrôle": "Dispensateur de formation",
+        },
+        {
+            "Numero dossier": "MDF-2026-00002",
+            "N° SIREN": VIRGULE[:9],
+            "N° Etablissement": str(int(VIRGULE[9:])),
+            "Code region": "93",
+            "Libelle region": "Provence-Alpes-Côte d'Azur",
+            "Type de contrôle": "Contrôle sur pièces",
+            "Date creation": "03/07/2026 10:15:00",
+            "Date derniere Modification": "21/09/2026 14:02:45",
+            "Date cloture": None,
+            "Cols": "Non",
+            "Clos automatiquement": "Non",
+            "Nature du contrôle": "Employeur",
+            "Cible du contrôle": "Entreprise",
         },
     ],
     "apart_conventions": [
@@ -340,6 +386,17 @@ PLANTED_INBOX: dict[str, list[Row]] = {
             "NB_H_AUTO_CUM": "350",
             "NB_H_CONSO_CUM": "120,5",
             "CAUSE": "Sinistre ou intempéries de caractère exceptionnel",
+        },
+        {
+            "SIRET": OUTRE_MER,
+            "NUM_CONVENTION": "APT-0003",
+            "DATE_DECISION": "02/03/2026",
+            "NUM_AVENANT": "0",
+            "DA_INIT": "02/03/2026",
+            "NB_H_AUTO_AVN": "600",
+            "NB_H_AUTO_CUM": "600",
+            "NB_H_CONSO_CUM": "210",
+            "CAUSE": "Conjoncture économique",
         },
     ],
 }
@@ -776,7 +833,8 @@ def generate_controls(
         raise ValueError(f"etablissements must be >= 0, got {etablissements}")
     inbox = Path(inbox)
     stamp = as_of.strftime("%Y%m%d")
-    excluded = {SIEGE_ACTIF, FERME, ABSENT}
+    # Random rows never name an establishment planted here: its records are the planted ones.
+    excluded = {SIEGE_ACTIF, FERME, CORSE, OUTRE_MER, VIRGULE, ABSENT}
     excluded_sirens = {s[:9] for s in excluded}
 
     def folder(source: str) -> Path:

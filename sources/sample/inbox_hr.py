@@ -68,6 +68,7 @@ BROKEN_EVERY = 200  # one broken row per 200 rows: 0.5 %
 _SIEGE = str(PLANTED["siege_actif"]["siret"])
 _SIEGE_SIREN = str(PLANTED["siege_actif"]["siren"])
 _FERME = str(PLANTED["ferme_avec_successeur"]["siret"])
+_VIRGULE = str(PLANTED["virgule_echappee"]["siret"])
 _PLANTED_SIRETS = frozenset(str(record["siret"]) for record in PLANTED.values())
 
 QuoteStyle = Literal["always", "non_numeric", "never"]
@@ -230,6 +231,14 @@ def planted_inbox(as_of: date = AS_OF) -> dict[str, list[dict[str, object]]]:
                 "TypeContrat": "21",
                 "NumeroEnregistrement": "093202605000003",
                 "Employeur Siret": ABSENT_SIRET,
+                "DateRupture": None,
+            },
+            {
+                # 60 days before the src control planted in inbox_controls: a coordination signal
+                "Contrat DateDebut": date(2026, 5, 4),
+                "TypeContrat": "11",
+                "NumeroEnregistrement": "013202605000004",
+                "Employeur Siret": _VIRGULE,
                 "DateRupture": None,
             },
         ],

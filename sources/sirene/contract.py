@@ -201,4 +201,56 @@ LIENS_SUCCESSION = Contract(
     ),
 )
 
-CONTRACTS = (UNITES_LEGALES, ETABLISSEMENTS, LIENS_SUCCESSION)
+HISTORIQUE_ETABLISSEMENTS = Contract(
+    source="sirene",
+    dataset="sirene_etablissements_historique",
+    producer="INSEE",
+    system="SIRENE",
+    public=True,
+    arrival="http",
+    file_name="StockEtablissementHistorique_utf8.zip",
+    member="StockEtablissementHistorique_utf8.csv",
+    origin_url=DATA_GOUV + "88fbb6b4-0320-443e-b739-b4376a012c32",
+    rhythm_days=31,
+    ends_with_newline=True,
+    guards=SIRENE_GUARDS,
+    encoding="utf-8",
+    separator=",",
+    key=("siret", "dateDebut"),
+    # The file has no processing date: the start of the newest period stands for the image date
+    # (some establishment changes on most days, so it is close to the last day of the month).
+    newest_data_column="dateDebut",
+    description="History of establishments: one row per SIRET and period, a period starting "
+    "whenever the state, the enseigne, the usual name, the activity or the employer character "
+    "changed; `dateFin` is empty for the current period.",
+    row_checks=(
+        RowCheck(
+            name="siret_is_siren_nic",
+            reason="siret is not siren followed by nic",
+            broken=lambda _: pl.col("siret") != pl.concat_str("siren", "nic"),
+        ),
+    ),
+    columns=(
+        _req("siren", Kind.SIREN, not_null=True),
+        _req("nic", Kind.NIC, not_null=True),
+        _req("siret", Kind.SIRET, not_null=True),
+        _req("dateFin", D),
+        # INSEE leaves the start of some very old first periods empty: a value may be missing.
+        _req("dateDebut", D),
+        _req("etatAdministratifEtablissement", not_null=True),
+        _req("changementEtatAdministratifEtablissement", B),
+        _req("enseigne1Etablissement", masked=True),
+        _opt("enseigne2Etablissement", masked=True),
+        _opt("enseigne3Etablissement", masked=True),
+        _req("changementEnseigneEtablissement", B),
+        _req("denominationUsuelleEtablissement", masked=True),
+        _req("changementDenominationUsuelleEtablissement", B),
+        _req("activitePrincipaleEtablissement"),
+        _req("nomenclatureActivitePrincipaleEtablissement"),
+        _req("changementActivitePrincipaleEtablissement", B),
+        _opt("caractereEmployeurEtablissement"),
+        _opt("changementCaractereEmployeurEtablissement", B),
+    ),
+)
+
+CONTRACTS = (UNITES_LEGALES, ETABLISSEMENTS, LIENS_SUCCESSION, HISTORIQUE_ETABLISSEMENTS)

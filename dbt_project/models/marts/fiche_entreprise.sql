@@ -34,6 +34,18 @@ counted as (
     group by siren
 ),
 
+organismes_formation as (
+    select * from {{ ref('int_organismes_formation__entreprises') }}
+),
+
+procedures_collectives as (
+    select * from {{ ref('int_bodacc__dernieres_procedures') }}
+),
+
+egapro as (
+    select * from {{ ref('int_egapro__derniers_index') }}
+),
+
 final as (
     select
         u.siren,
@@ -56,10 +68,21 @@ final as (
         u.economie_sociale_solidaire,
         u.statut_diffusion,
         u.date_dernier_traitement,
+        coalesce(ofo.nb_declarations_activite, 0) as nb_declarations_activite,
+        ofo.est_qualiopi,
+        pc.type_procedure as derniere_procedure_collective,
+        pc.date_jugement as date_derniere_procedure_collective,
+        pc.nature_jugement as nature_derniere_procedure_collective,
+        eg.index_egapro,
+        eg.annee_index_egapro,
+        eg.est_index_egapro_ues,
         {{ services_indicator_columns('i') }}
     from unites_legales as u
     left join counted as n on u.siren = n.siren
     left join indicateurs as i on u.siren = i.siren
+    left join egapro as eg on u.siren = eg.siren
+    left join organismes_formation as ofo on u.siren = ofo.siren
+    left join procedures_collectives as pc on u.siren = pc.siren
     left join naf
         on u.code_naf = naf.code_naf and u.nomenclature_naf = 'NAFRev2'
     left join categories_juridiques as cj

@@ -12,6 +12,10 @@ successions as (
     select * from {{ ref('int_sirene__successions') }}
 ),
 
+fermetures as (
+    select * from {{ ref('int_sirene__fermetures') }}
+),
+
 indicateurs as (
     select * from {{ ref('int_services__indicateurs_etablissements') }}
 ),
@@ -41,6 +45,22 @@ regions as (
     select * from {{ ref('regions') }}
 ),
 
+conventions_collectives as (
+    select * from {{ ref('int_conventions_collectives__etablissements') }}
+),
+
+organismes_formation as (
+    select * from {{ ref('int_organismes_formation__etablissements') }}
+),
+
+coordonnees as (
+    select * from {{ ref('int_geolocalisation__coordonnees') }}
+),
+
+marches_publics as (
+    select * from {{ ref('int_decp__indicateurs_etablissements') }}
+),
+
 final as (
     select
         e.siret,
@@ -49,9 +69,11 @@ final as (
         e.est_siege,
         e.etat_administratif,
         e.date_creation,
-        -- the stock only has the current period: for a closed establishment it starts on the
-        -- day it closed (StockEtablissementHistorique would give it for every period)
-        case when e.etat_administratif = 'F' then e.date_debut end as date_fermeture,
+        -- the history's last change to F; the stock's current period only starts on the
+        -- closing day when nothing changed since, so it is the fallback
+        case
+            when e.etat_administratif = 'F' then coalesce(f.date_fermeture, e.date_debut)
+        end as date_fermeture,
         e.statut_diffusion,
         u.nom_affiche as denomination,
         e.enseigne,
@@ -76,11 +98,26 @@ final as (
         s.siret_predecesseur,
         s.siret_successeur,
         e.date_dernier_traitement,
+        cc.codes_idcc,
+        cc.conventions_collectives,
+        ofo.numero_declaration_activite,
+        ofo.est_qualiopi,
+        geo.latitude,
+        geo.longitude,
+        coalesce(mp.nb_marches_publics_36_mois, 0) as nb_marches_publics_36_mois,
+        mp.montant_marches_publics_36_mois,
+        coalesce(mp.nb_accords_cadres_36_mois, 0) as nb_accords_cadres_36_mois,
+        mp.montant_max_accords_cadres_36_mois,
         {{ services_indicator_columns('i') }}
     from etablissements as e
     left join unites_legales as u on e.siren = u.siren
     left join successions as s on e.siret = s.siret
+    left join fermetures as f on e.siret = f.siret
     left join indicateurs as i on e.siret = i.siret
+    left join marches_publics as mp on e.siret = mp.siret
+    left join conventions_collectives as cc on e.siret = cc.siret
+    left join organismes_formation as ofo on e.siret = ofo.siret
+    left join coordonnees as geo on e.siret = geo.siret
     left join naf
         on e.code_naf = naf.code_naf and e.nomenclature_naf = 'NAFRev2'
     left join categories_juridiques as cj

@@ -20,6 +20,13 @@
     ('apprentissage_contrats', 'stg_apprentissage__contrats', 'numero_enregistrement', none),
     ('accidents_travail', 'stg_accidents_travail__etablissements', 'siret', none),
     ('iae_agrements', 'stg_iae__agrements', 'siret', none),
+    ('conventions_collectives_siret', 'stg_conventions_collectives__declarations',
+        'siret, code_idcc, mois', none),
+    ('organismes_formation_liste', 'stg_organismes_formation__declarations',
+        'numero_declaration_activite', none),
+    ('bodacc_annonces', 'stg_bodacc__annonces', 'annonce_id', none),
+    ('geolocalisation_etablissements', 'stg_geolocalisation__etablissements', 'siret', none),
+    ('egapro_index', 'stg_egapro__declarations', 'siren, annee', none),
 ] %}
 with loads as (
     select dataset, part_date, file, arrival_id from {{ ref('stg_lake__loads') }}
@@ -72,6 +79,18 @@ unites_legales_duplicated as (
     where occurrence > 1
 ),
 
+etablissements_historique_duplicated as (
+    select
+        'sirene_etablissements_historique' as dataset,
+        source_line as line,
+        'period of ' || siret || ' from '
+            || coalesce(cast(date_debut as varchar), 'an unknown date')
+            || ' also on a later line; kept the last line' as reason,
+        to_json(h) as raw
+    from {{ ref('stg_sirene__etablissements_historique') }} as h
+    where occurrence > 1
+),
+
 {%- for dataset, model, key, part in services %}
 {{ dataset }}_set_aside as (
     select
@@ -103,6 +122,8 @@ staging_rejects as (
         select * from etablissements_duplicated
         union all
         select * from unites_legales_duplicated
+        union all
+        select * from etablissements_historique_duplicated
     ) as d
     inner join loads as l on d.dataset = l.dataset
 ),

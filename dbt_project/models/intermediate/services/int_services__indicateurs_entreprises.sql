@@ -1,3 +1,6 @@
+-- A view: it counts from the reference date (var as_of), so it is evaluated again by every
+-- build of the fiches, also by one that rebuilds only what one source changed.
+{{ config(materialized='view') }}
 -- One row per SIREN found in at least one of the services' files: the indicators of its
 -- establishments summed (counts, hours) or maxed (dates), and what the files key by SIREN
 -- (RUPCO procedures by company, SIPSI by client company), at the build's reference date.
@@ -33,6 +36,8 @@ par_siren as (
             as heures_activite_partielle_autorisees_24_mois,
         sum(heures_activite_partielle_consommees_24_mois)
             as heures_activite_partielle_consommees_24_mois,
+        max(date_derniere_decision_activite_partielle)
+            as date_derniere_decision_activite_partielle,
         cast(sum(nb_accords) as bigint) as nb_accords,
         max(date_dernier_accord) as date_dernier_accord,
         cast(sum(nb_contrats_apprentissage_12_mois) as bigint)
@@ -76,11 +81,12 @@ dernier_effectif as (
 procedures_par_siren as (
     select
         siren,
-        count(distinct numero_dossier) as nb_procedures_rupco_36_mois
+        count(distinct numero_dossier) filter (
+            where date_enregistrement > {{ as_of }} - interval 36 month
+        ) as nb_procedures_rupco_36_mois,
+        max(date_enregistrement) as date_derniere_procedure_rupco
     from procedures
-    where
-        date_enregistrement <= {{ as_of }}
-        and date_enregistrement > {{ as_of }} - interval 36 month
+    where date_enregistrement <= {{ as_of }}
     group by siren
 ),
 
@@ -106,7 +112,9 @@ final as (
         e.mois_effectif_dsn,
         i.heures_activite_partielle_autorisees_24_mois,
         i.heures_activite_partielle_consommees_24_mois,
+        i.date_derniere_decision_activite_partielle,
         coalesce(p.nb_procedures_rupco_36_mois, 0) as nb_procedures_rupco_36_mois,
+        p.date_derniere_procedure_rupco,
         coalesce(i.nb_accords, 0) as nb_accords,
         i.date_dernier_accord,
         coalesce(i.nb_contrats_apprentissage_12_mois, 0) as nb_contrats_apprentissage_12_mois,

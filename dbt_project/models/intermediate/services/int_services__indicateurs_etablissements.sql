@@ -1,3 +1,6 @@
+-- A view: it counts from the reference date (var as_of), so it is evaluated again by every
+-- build of the fiches, also by one that rebuilds only what one source changed.
+{{ config(materialized='view') }}
 -- One row per SIRET found in at least one of the services' files, with what the fiches show,
 -- computed at the build's reference date (var as_of, FCE_AS_OF): records dated after it are
 -- ignored, windows ("within 24 months") end on it. The SIRET may be absent from SIRENE.
@@ -97,14 +100,23 @@ activite_partielle_par_siret as (
     group by siret
 ),
 
+derniere_decision_par_siret as (
+    select
+        siret,
+        max(date_decision_convention) as date_derniere_decision_activite_partielle
+    from conventions_decidees
+    group by siret
+),
+
 procedures_par_siret as (
     select
         siret,
-        count(distinct numero_dossier) as nb_procedures_rupco_36_mois
+        count(distinct numero_dossier) filter (
+            where date_enregistrement > {{ as_of }} - interval 36 month
+        ) as nb_procedures_rupco_36_mois,
+        max(date_enregistrement) as date_derniere_procedure_rupco
     from procedures_etablissements
-    where
-        date_enregistrement <= {{ as_of }}
-        and date_enregistrement > {{ as_of }} - interval 36 month
+    where date_enregistrement <= {{ as_of }}
     group by siret
 ),
 
@@ -145,7 +157,7 @@ sirets as (
     union
     select siret from dernier_effectif
     union
-    select siret from activite_partielle_par_siret
+    select siret from derniere_decision_par_siret
     union
     select siret from procedures_par_siret
     union
@@ -173,7 +185,9 @@ final as (
         e.mois_effectif_dsn,
         ap.heures_activite_partielle_autorisees_24_mois,
         ap.heures_activite_partielle_consommees_24_mois,
+        dd.date_derniere_decision_activite_partielle,
         coalesce(p.nb_procedures_rupco_36_mois, 0) as nb_procedures_rupco_36_mois,
+        p.date_derniere_procedure_rupco,
         coalesce(ac.nb_accords, 0) as nb_accords,
         ac.date_dernier_accord,
         coalesce(c.nb_contrats_apprentissage_12_mois, 0) as nb_contrats_apprentissage_12_mois,
@@ -184,6 +198,7 @@ final as (
     left join interventions_par_siret as i on s.siret = i.siret
     left join dernier_effectif as e on s.siret = e.siret
     left join activite_partielle_par_siret as ap on s.siret = ap.siret
+    left join derniere_decision_par_siret as dd on s.siret = dd.siret
     left join procedures_par_siret as p on s.siret = p.siret
     left join accords_par_siret as ac on s.siret = ac.siret
     left join contrats_par_siret as c on s.siret = c.siret

@@ -1,3 +1,7 @@
+-- A view, unlike the other staging models: it reads the load records of every dataset, and a
+-- run that rebuilds only what one source changes does not select it; as a view, the records
+-- are read again by whatever queries it, so sources_fraicheur is never stale.
+{{ config(materialized='view') }}
 -- One row per file now in the lake: the load record the normalize step wrote beside its
 -- Parquet file (sources/lake.py), with explicit types so that nothing is guessed. A dataset
 -- kept as monthly parts (dsn_effectifs) has one record per part, in its own folder.

@@ -104,6 +104,12 @@ def publish_duckdb(build_db: Path, published_db: Path, as_of: dt.date) -> Publis
     counts: dict[str, int] = {}
     try:
         with duckdb.connect(str(tmp)) as con:
+            # the same bound as the dbt build (profiles.yml): beyond it, DuckDB spills to disk
+            limit = os.environ.get("FCE_DUCKDB_MEMORY_LIMIT", "6GB")
+            spill = build_db.parent / "spill"
+            spill.mkdir(exist_ok=True)
+            con.execute(f"set memory_limit = {_quote(limit)}")
+            con.execute(f"set temp_directory = {_quote(str(spill))}")
             con.execute(f"attach {_quote(str(build_db))} as build (read_only)")
             present = {
                 row[0]

@@ -304,4 +304,3 @@ def test_a_row_is_public_only_when_its_source_is_public(access):
         )
         shown = con.execute(f"select siret from changements{where}").fetchall()
     assert shown == [("1",)]
-

@@ -241,8 +241,8 @@ def test_masked_names_are_not_in_the_index(tmp_path):
 
 
 def random_fiches(seed: int, count: int) -> tuple[list[tuple], dict[str, str]]:
-    """Establishments whose names draw from a dozen words: every token is very common, many
-    names are equal, some are masked, so that ranking ties go down to the last criterion."""
+    """Establishments whose names draw from ten words: every token is very common, many names
+    are equal, some are masked, so that ranking ties go down to the last criterion."""
     words = ["SARL", "DE", "LA", "GARE", "MARTIN", "MARTINE", "DU", "L'ÉGLISE", "CAFÉ", "D'ART"]
     rng = random.Random(seed)
 
@@ -254,11 +254,10 @@ def random_fiches(seed: int, count: int) -> tuple[list[tuple], dict[str, str]]:
     etablissements, sigles = [], {}
     for i in range(count):
         siren = f"{100000000 + i // 3:09d}"
-        denomination = name()
         etablissements.append(
             (
                 f"{siren}{i % 3 + 1:05d}",
-                denomination,
+                name(),
                 name() if rng.random() < 0.3 else None,
                 name() if rng.random() < 0.1 else None,
                 i % 3 == 0,

@@ -75,6 +75,25 @@ class Column:
     derive: Callable[[FileContext], pl.Expr] | None = None
 
 
+def required(
+    name: str,
+    kind: Kind = Kind.STRING,
+    *,
+    not_null: bool = False,
+    masked: bool = False,
+    formats: tuple[str, ...] = (),
+) -> Column:
+    """A column the header must carry (a missing one stops the run)."""
+    return Column(name, kind, required=True, not_null=not_null, masked=masked, formats=formats)
+
+
+def optional(
+    name: str, kind: Kind = Kind.STRING, *, masked: bool = False, formats: tuple[str, ...] = ()
+) -> Column:
+    """A column loaded when present and added empty, with a warning, when not."""
+    return Column(name, kind, masked=masked, formats=formats)
+
+
 @dataclass(frozen=True)
 class RowCheck:
     """A rule over a whole row, for what is specific to one source.

@@ -25,7 +25,7 @@ their own announcements; the one they correct is not looked up (its reference,
 
 import polars as pl
 
-from sources.contracts import Column, Contract, Guards, Kind, RowCheck
+from sources.contracts import Column, Contract, Guards, Kind, RowCheck, optional, required
 from sources.internal import FRENCH_MONTHS
 
 EXPORT = "https://bodacc-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/"
@@ -41,14 +41,6 @@ BODACC_GUARDS = Guards(
 )
 
 S, D, INT = Kind.STRING, Kind.DATE, Kind.INTEGER
-
-
-def _req(name: str, kind: Kind = S, *, not_null: bool = False, formats=()) -> Column:
-    return Column(name, kind, required=True, not_null=not_null, formats=formats)
-
-
-def _opt(name: str, kind: Kind = S) -> Column:
-    return Column(name, kind)
 
 
 def siren_of_registre(column: str = REGISTRE) -> pl.Expr:
@@ -132,35 +124,35 @@ ANNONCES = Contract(
         ),
     ),
     columns=(
-        _req("id", not_null=True, formats=()),
-        _req("publicationavis"),
-        _opt("publicationavis_facette"),
-        _opt("parution"),
-        _req("dateparution", D, not_null=True, formats=("%Y-%m-%d", "%d/%m/%Y")),
-        _opt("numeroannonce", INT),
-        _req("typeavis"),
-        _opt("typeavis_lib"),
-        _req("familleavis", not_null=True),
-        _opt("familleavis_lib"),
-        _opt("numerodepartement"),
-        _opt("departement_nom_officiel"),
-        _opt("region_code"),
-        _opt("region_nom_officiel"),
-        _req("tribunal"),
-        _req("commercant"),
-        _opt("ville"),
-        _req(REGISTRE),
-        _opt("cp"),
-        _opt("pdf_parution_subfolder"),
-        _opt("ispdf_unitaire"),
-        _opt("listepersonnes"),
-        _opt("listeetablissements"),
-        _req(JUGEMENT),
-        _opt("acte"),
-        _opt("modificationsgenerales"),
-        _opt("radiationaurcs"),
-        _opt("depot"),
-        _opt("listeprecedentexploitant"),
+        required("id", not_null=True, formats=()),
+        required("publicationavis"),
+        optional("publicationavis_facette"),
+        optional("parution"),
+        required("dateparution", D, not_null=True, formats=("%Y-%m-%d", "%d/%m/%Y")),
+        optional("numeroannonce", INT),
+        required("typeavis"),
+        optional("typeavis_lib"),
+        required("familleavis", not_null=True),
+        optional("familleavis_lib"),
+        optional("numerodepartement"),
+        optional("departement_nom_officiel"),
+        optional("region_code"),
+        optional("region_nom_officiel"),
+        required("tribunal"),
+        required("commercant"),
+        optional("ville"),
+        required(REGISTRE),
+        optional("cp"),
+        optional("pdf_parution_subfolder"),
+        optional("ispdf_unitaire"),
+        optional("listepersonnes"),
+        optional("listeetablissements"),
+        required(JUGEMENT),
+        optional("acte"),
+        optional("modificationsgenerales"),
+        optional("radiationaurcs"),
+        optional("depot"),
+        optional("listeprecedentexploitant"),
         Column("siren", Kind.SIREN, derive=lambda _: siren_of_registre()),
         Column(
             "date_jugement",

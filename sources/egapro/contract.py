@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.contracts import Column, Contract, Guards, Kind, RowCheck
+from sources.contracts import Column, Contract, Guards, Kind, RowCheck, required
 
 SHEET = "Données publiques Index Egapro"
 
@@ -40,10 +40,6 @@ def _note_check(name: str) -> RowCheck:
         reason=f"{name}: neither a whole number of points nor NC",
         broken=lambda _: pl.col(name).is_not_null() & ~pl.col(name).str.contains(_NOTE),
     )
-
-
-def _req(name: str, kind: Kind = Kind.STRING, *, not_null: bool = False) -> Column:
-    return Column(name, kind, required=True, not_null=not_null)
 
 
 INDEX = Contract(
@@ -74,18 +70,18 @@ INDEX = Contract(
     "the UES's declaring company, and year), with the notes of each indicator.",
     row_checks=tuple(_note_check(name) for name in NOTES),
     columns=(
-        _req("Année", Kind.INTEGER, not_null=True),
-        _req("Structure"),
-        _req("Tranche d'effectifs"),
-        _req("SIREN", Kind.SIREN, not_null=True),
-        _req("Raison Sociale"),
-        _req("Nom UES"),
-        _req("Entreprises UES (SIREN)"),
+        required("Année", Kind.INTEGER, not_null=True),
+        required("Structure"),
+        required("Tranche d'effectifs"),
+        required("SIREN", Kind.SIREN, not_null=True),
+        required("Raison Sociale"),
+        required("Nom UES"),
+        required("Entreprises UES (SIREN)"),
         Column("Région"),
         Column("Département"),
         Column("Pays"),
         Column("Code NAF"),
-        *(_req(name) for name in NOTES),
+        *(required(name) for name in NOTES),
     ),
 )
 

@@ -13,7 +13,7 @@ Columns are checked by name: INSEE renamed the priority-area columns when the 20
 commune are required.
 """
 
-from sources.contracts import Column, Contract, Guards, Kind
+from sources.contracts import Contract, Guards, Kind, optional, required
 
 # A monthly image of the stock: it moves like SIRENE's, a little less tightly.
 GEOLOCALISATION_GUARDS = Guards(
@@ -21,14 +21,6 @@ GEOLOCALISATION_GUARDS = Guards(
 )
 
 DEC, S = Kind.DECIMAL, Kind.STRING
-
-
-def _req(name: str, kind: Kind = S, *, not_null: bool = False, masked: bool = False) -> Column:
-    return Column(name, kind, required=True, not_null=not_null, masked=masked)
-
-
-def _opt(name: str, kind: Kind = S, *, masked: bool = False) -> Column:
-    return Column(name, kind, masked=masked)
 
 
 COORDONNEES = Contract(
@@ -51,25 +43,25 @@ COORDONNEES = Contract(
     description="Geolocation of the SIRENE establishments: one row per geolocated SIRET, with "
     "its projected and WGS84 coordinates and the quality of the geocoding.",
     columns=(
-        _req("siret", Kind.SIRET, not_null=True),
-        _req("x", DEC, masked=True),
-        _req("y", DEC, masked=True),
-        _req("qualite_xy", masked=True),
-        _req("epsg", Kind.INTEGER, masked=True),
-        _opt("plg_qp24"),
-        _opt("plg_iris"),
-        _opt("plg_zus"),
-        _opt("plg_qp15"),
-        _opt("plg_qva"),
-        _req("plg_code_commune"),
-        _opt("distance_precision", DEC, masked=True),
-        _opt("qualite_qp24"),
-        _opt("qualite_iris"),
-        _opt("qualite_zus"),
-        _opt("qualite_qp15"),
-        _opt("qualite_qva"),
-        _req("y_latitude", DEC, masked=True),
-        _req("x_longitude", DEC, masked=True),
+        required("siret", Kind.SIRET, not_null=True),
+        required("x", DEC, masked=True),
+        required("y", DEC, masked=True),
+        required("qualite_xy", masked=True),
+        required("epsg", Kind.INTEGER, masked=True),
+        optional("plg_qp24"),
+        optional("plg_iris"),
+        optional("plg_zus"),
+        optional("plg_qp15"),
+        optional("plg_qva"),
+        required("plg_code_commune"),
+        optional("distance_precision", DEC, masked=True),
+        optional("qualite_qp24"),
+        optional("qualite_iris"),
+        optional("qualite_zus"),
+        optional("qualite_qp15"),
+        optional("qualite_qva"),
+        required("y_latitude", DEC, masked=True),
+        required("x_longitude", DEC, masked=True),
     ),
 )
 

@@ -88,40 +88,21 @@ changes as (
     from paires
     where avant and apres and siege_avant is not null and siege_avant <> siege_apres
 
+    {#- news of the services: a date newer than the previous publication's (or a first one) #}
+    {%- for kind, source, column in [
+        ('nouveau_controle_pole_t', 'wikit', 'pole_t'),
+        ('nouveau_controle_pole_c', 'sora', 'pole_c'),
+        ('nouvelle_intervention_pole_3e', 'eos, src', 'pole_3e'),
+        ('nouvelle_procedure_rupco', 'rupco', 'rupco'),
+        ('nouvelle_activite_partielle', 'apart', 'apart'),
+    ] %}
     union all
     select
-        siret, siren, 'nouveau_controle_pole_t', 'wikit',
-        cast(pole_t_avant as varchar), cast(pole_t_apres as varchar)
+        siret, siren, '{{ kind }}', '{{ source }}',
+        cast({{ column }}_avant as varchar), cast({{ column }}_apres as varchar)
     from paires
-    where pole_t_apres > coalesce(pole_t_avant, date '0001-01-01')
-
-    union all
-    select
-        siret, siren, 'nouveau_controle_pole_c', 'sora',
-        cast(pole_c_avant as varchar), cast(pole_c_apres as varchar)
-    from paires
-    where pole_c_apres > coalesce(pole_c_avant, date '0001-01-01')
-
-    union all
-    select
-        siret, siren, 'nouvelle_intervention_pole_3e', 'eos, src',
-        cast(pole_3e_avant as varchar), cast(pole_3e_apres as varchar)
-    from paires
-    where pole_3e_apres > coalesce(pole_3e_avant, date '0001-01-01')
-
-    union all
-    select
-        siret, siren, 'nouvelle_procedure_rupco', 'rupco',
-        cast(rupco_avant as varchar), cast(rupco_apres as varchar)
-    from paires
-    where rupco_apres > coalesce(rupco_avant, date '0001-01-01')
-
-    union all
-    select
-        siret, siren, 'nouvelle_activite_partielle', 'apart',
-        cast(apart_avant as varchar), cast(apart_apres as varchar)
-    from paires
-    where apart_apres > coalesce(apart_avant, date '0001-01-01')
+    where {{ column }}_apres > coalesce({{ column }}_avant, date '0001-01-01')
+    {% endfor %}
 
     union all
     select

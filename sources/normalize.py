@@ -229,9 +229,16 @@ def _locate_error(path: Path, encoding: str, separator: str, n_fields: int) -> s
     return None
 
 
+def _empty_as_null(expr: pl.Expr) -> pl.Expr:
+    """``expr`` with "" made null. Elementwise, so the streaming engine keeps it in its
+    pipeline: ``Expr.replace("", None)`` made polars hold the whole file in memory (a 400 MB
+    CSV took 3.7 GiB instead of 0.5)."""
+    return pl.when(expr != "").then(expr)
+
+
 def _identifier(name: str, width: int) -> pl.Expr:
     """Remove spaces inside an identifier and left-pad one that lost its leading zeros."""
-    col = pl.col(name).str.replace_all(r"[\s\u00a0]", "").replace("", None)
+    col = _empty_as_null(pl.col(name).str.replace_all(r"[\s\u00a0]", ""))
     return (
         pl.when(col.str.contains(r"^\d+$") & (col.str.len_chars() < width))
         .then(col.str.pad_start(width, "0"))
@@ -346,7 +353,7 @@ def normalize_csv(
         elif column.kind in IDENTIFIER_WIDTH:
             texts.append(_identifier(column.name, IDENTIFIER_WIDTH[column.kind]))
         else:
-            text = pl.col(column.name).str.strip_chars(" ").replace("", None)
+            text = _empty_as_null(pl.col(column.name).str.strip_chars(" "))
             if contract.decode_html and column.kind is Kind.STRING:
                 text = text.str.replace_many(HTML_ENTITIES)
             if contract.repair_mojibake and column.kind is Kind.STRING:
@@ -394,9 +401,7 @@ def normalize_csv(
             stage = stage.with_columns(derivations)
         reasons = _rule_breaks(contract, present, context)
         stage = stage.with_columns(
-            pl.concat_str(reasons, separator="; ", ignore_nulls=True)
-            .replace("", None)
-            .alias(REASON)
+            _empty_as_null(pl.concat_str(reasons, separator="; ", ignore_nulls=True)).alias(REASON)
         )
         try:
             stage.sink_parquet(scratch, engine="streaming")

@@ -38,18 +38,27 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return stat.st_ino, stat.st_mtime_ns
 
 
-def lookup(db: Path, identifier: str) -> list[dict[str, object]]:
-    """The fiche(s) of a SIRET (one establishment) or a SIREN (the company), read-only."""
+def fiche_key(identifier: str) -> tuple[str, str, str]:
+    """The identifier without spaces, the fiche table it looks up and that table's key."""
     ident = identifier.replace(" ", "")
     if not ident.isdigit() or len(ident) not in (9, 14):
         raise ValueError(f"{identifier!r} is neither a SIRET (14 digits) nor a SIREN (9 digits)")
-    table, key = (
-        ("fiche_etablissement", "siret") if len(ident) == 14 else ("fiche_entreprise", "siren")
-    )
+    if len(ident) == 14:
+        return ident, "fiche_etablissement", "siret"
+    return ident, "fiche_entreprise", "siren"
+
+
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """The rows of an executed query, each as {column: value}."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def lookup(db: Path, identifier: str) -> list[dict[str, object]]:
+    """The fiche(s) of a SIRET (one establishment) or a SIREN (the company), read-only."""
+    ident, table, key = fiche_key(identifier)
     with duckdb.connect(str(db), read_only=True) as con:
-        cursor = con.execute(f"select * from {table} where {key} = ?", [ident])
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return records(con.execute(f"select * from {table} where {key} = ?", [ident]))
 
 
 def format_fiche(row: dict[str, object]) -> str:

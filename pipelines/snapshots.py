@@ -216,19 +216,12 @@ def snapshot_at(lake: Path, day: dt.date | None = None, name: str | None = None)
 
 def lookup_snapshot(snapshot: Snapshot, identifier: str) -> list[dict[str, object]]:
     """The fiche of a SIRET or a SIREN as the snapshot published it."""
-    ident = identifier.replace(" ", "")
-    if not ident.isdigit() or len(ident) not in (9, 14):
-        raise ValueError(f"{identifier!r} is neither a SIRET (14 digits) nor a SIREN (9 digits)")
-    table, key = (
-        ("fiche_etablissement", "siret") if len(ident) == 14 else ("fiche_entreprise", "siren")
-    )
+    from pipelines.cli import fiche_key, records
+
+    ident, table, key = fiche_key(identifier)
     with duckdb.connect() as con:
-        cursor = con.execute(
-            f"select * from read_parquet({_quote(str(snapshot.table(table)))}) where {key} = ?",
-            [ident],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        relation = f"read_parquet({_quote(str(snapshot.table(table)))})"
+        return records(con.execute(f"select * from {relation} where {key} = ?", [ident]))
 
 
 def prepare_previous(lake: Path) -> tuple[str | None, int]:
@@ -238,6 +231,20 @@ def prepare_previous(lake: Path) -> tuple[str | None, int]:
     """
     kept = list_snapshots(lake)
     target = lake / PREVIOUS
+    wanted = kept[-1].name if kept else None
+    if target.is_file():
+        # already written from that snapshot (or empty, and still nothing published), with the
+        # columns compared today: keep it
+        with duckdb.connect() as con:
+            path = _quote(str(target))
+            written = con.execute(
+                f"select first(snapshot), count(*) from read_parquet({path})"
+            ).fetchone()
+            described = con.execute(f"describe select * from read_parquet({path})").fetchall()
+            columns = [r[0] for r in described]
+        if written[0] == wanted and columns == ["snapshot", "as_of", *COMPARED]:
+            log.info("previous fiche for changements: %s, unchanged", wanted or "none")
+            return wanted, written[1]
     lake.mkdir(parents=True, exist_ok=True)
     remove_abandoned(lake, f".{PREVIOUS}.*.tmp")
     tmp = target.with_name(f".{PREVIOUS}.{os.getpid()}.tmp")
@@ -266,9 +273,5 @@ def prepare_previous(lake: Path) -> tuple[str | None, int]:
         )
         rows = con.execute(f"select count(*) from read_parquet({_quote(str(tmp))})").fetchone()[0]
     os.replace(tmp, target)
-    log.info(
-        "previous fiche for changements: %s (%d rows)",
-        kept[-1].name if kept else "none, first build",
-        rows,
-    )
-    return (kept[-1].name if kept else None), rows
+    log.info("previous fiche for changements: %s (%d rows)", wanted or "none, first build", rows)
+    return wanted, rows

@@ -118,3 +118,14 @@ def test_previous_fiche_is_the_newest_snapshot_with_missing_columns_null(tmp_pat
     assert frame["as_of"].unique().to_list() == [dt.date(2026, 12, 1)]
     assert frame["etat_administratif"].to_list() == ["A", "A", "A", "F"]
     assert frame["code_naf"].null_count() == 4  # the snapshot had no such column
+
+
+def test_previous_fiche_is_written_again_only_for_a_newer_snapshot(tmp_path, access):
+    lake = tmp_path / "lake"
+    publish(tmp_path, access, "2026-11-01 10:00:00", rows=3)
+    assert snapshots.prepare_previous(lake) == ("20261101T100000Z", 3)
+    written = (lake / "fiche_precedente.parquet").stat().st_mtime_ns
+    assert snapshots.prepare_previous(lake) == ("20261101T100000Z", 3)
+    assert (lake / "fiche_precedente.parquet").stat().st_mtime_ns == written
+    publish(tmp_path, access, "2026-12-01 10:00:00", rows=4)
+    assert snapshots.prepare_previous(lake) == ("20261201T100000Z", 4)

@@ -218,6 +218,25 @@ def generate_inputs(work: Path, etablissements: int, hr_size: int, seed: int) ->
     }
 
 
+def reuse_inputs(work: Path, inputs_file: Path, etablissements: int, seed: int) -> dict:
+    """The inputs of an earlier run in ``work``, its warehouse and increment removed."""
+    if not inputs_file.is_file():
+        raise SystemExit(f"--reuse-inputs: {inputs_file} is missing; generate the inputs first")
+    inputs = json.loads(inputs_file.read_text())
+    if (inputs.get("etablissements"), inputs.get("seed")) != (etablissements, seed):
+        raise SystemExit(
+            f"--reuse-inputs: {inputs_file} holds {inputs.get('etablissements')} etablissements "
+            f"(seed {inputs.get('seed')}), not {etablissements} (seed {seed})"
+        )
+    generated = {k.removeprefix("inbox/") for k in inputs["files"] if k.startswith("inbox/")}
+    for path in sorted((work / "inbox").glob("*/*")):
+        if f"{path.parent.name}/{path.name}" not in generated:
+            path.unlink()  # the increment of the earlier run
+    for folder in ("warehouse", "raw", "increment"):
+        shutil.rmtree(work / folder, ignore_errors=True)
+    return inputs
+
+
 def unzip_sirene(mirror: Path, csv_dir: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     csv_dir.mkdir(parents=True, exist_ok=True)
@@ -745,6 +764,15 @@ def main(argv: list[str] | None = None) -> int:
         "--keep", action="store_true", help="keep the generated inputs and the warehouse"
     )
     parser.add_argument("--skip-postgres", action="store_true", help="skip the peer method")
+    parser.add_argument(
+        "--reuse-inputs",
+        action="store_true",
+        help="take the inputs an earlier run generated in --work (same scale and seed) and "
+        "measure again on them; the warehouse is started afresh",
+    )
+    parser.add_argument(
+        "--inputs-only", action="store_true", help="generate the inputs in --work and stop"
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
@@ -785,6 +813,8 @@ def main(argv: list[str] | None = None) -> int:
     report = args.out / f"{args.scale:g}-{result['date']}.json"
 
     def save() -> None:
+        if args.inputs_only:
+            return
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(json.dumps(result, indent=2, default=str) + "\n")
 
@@ -795,8 +825,19 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, interrupted)
     try:
-        print(f"[bench] generating inputs in {work} ...", flush=True)
-        result["inputs"] = generate_inputs(work, etablissements, hr_size, args.seed)
+        inputs_file = work / "inputs.json"
+        if args.reuse_inputs:
+            result["inputs"] = reuse_inputs(work, inputs_file, etablissements, args.seed)
+            print(f"[bench] reusing the inputs of {inputs_file}", flush=True)
+        else:
+            print(f"[bench] generating inputs in {work} ...", flush=True)
+            result["inputs"] = generate_inputs(work, etablissements, hr_size, args.seed)
+            result["inputs"]["etablissements"] = etablissements
+            result["inputs"]["seed"] = args.seed
+            inputs_file.write_text(json.dumps(result["inputs"], indent=2) + "\n")
+        if args.inputs_only:
+            result["status"] = "inputs only"
+            return 0
         print(f"[bench] inputs: {result['inputs']['rows_per_source']}", flush=True)
         t0 = time.perf_counter()
         shutil.rmtree(work / "sirene_csv")
@@ -862,7 +903,8 @@ def main(argv: list[str] | None = None) -> int:
         result["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         save()
-        print(f"[bench] results in {report}", flush=True)
+        if not args.inputs_only:
+            print(f"[bench] results in {report}", flush=True)
         if not args.keep and result.get("status") == "ok":
             shutil.rmtree(work, ignore_errors=True)
     print_table(result)

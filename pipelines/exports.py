@@ -23,6 +23,13 @@ whole snapshot, both audiences, or the previous one. The newest snapshots are ke
 (``KEEP_SNAPSHOTS``); older ones are removed after the switch.
 
 Exports are made from the published DuckDB file, so they hold exactly what analysts see.
+
+A file whose content would be the same as in the current snapshot is not written again: each
+manifest entry has a ``content_key`` (a hash of the table's fingerprint in the published file's
+``_publication_tables``, of the query that selects it for the audience and of the Parquet
+settings), and an entry whose key equals the current snapshot's is a hard link to that file
+(a copy where the file system refuses links). Its rows, sha256 and schema are those of the
+linked file. A published file without fingerprints gets every file written.
 """
 
 import hashlib
@@ -45,6 +52,15 @@ log = logging.getLogger("fce.exports")
 KEEP_SNAPSHOTS = 24
 CURRENT = "current"
 ROW_GROUP_ROWS = 100_000
+LOOKUP_ROW_GROUP_ROWS = 20_000
+"""Row groups of the fiches, which the portal reads by SIRET or SIREN: a lookup decodes one
+row group, so a smaller one answers faster (the files grow by a few per cent)."""
+ROW_GROUPS: dict[str, int] = {
+    "fiche_etablissement": LOOKUP_ROW_GROUP_ROWS,
+    "fiche_entreprise": LOOKUP_ROW_GROUP_ROWS,
+}
+EXPORT_FORMAT = "parquet zstd v1"
+"""Part of every content key: a change of how files are written writes them all again."""
 AGENTS = "agents"
 PUBLIC = "public"
 AUDIENCES = (AGENTS, PUBLIC)
@@ -76,6 +92,8 @@ class Export:
     """Rows per table of the agents' export."""
     public_row_counts: dict[str, int] = field(default_factory=dict)
     """Rows per table of the public export (``folder.parent / "public"``)."""
+    linked: tuple[str, ...] = ()
+    """Files (``audience/table``) linked to the previous snapshot's, not written again."""
 
 
 def _sha256(path: Path) -> str:
@@ -202,12 +220,62 @@ def _public_query(table: str, columns: list[str], access: Access) -> tuple[list[
     return kept, where
 
 
+def _fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Table → fingerprint of the published file (``pipelines.publish``), empty if it has none."""
+    from pipelines.publish import FINGERPRINTS
+
+    present = con.execute(
+        "select count(*) from duckdb_tables() where table_name = ?", [FINGERPRINTS]
+    ).fetchone()[0]
+    if not present:
+        return {}
+    return dict(con.execute(f"select table_name, fingerprint from {FINGERPRINTS}").fetchall())
+
+
+def _previous_entries(exports: Path, audience: str) -> tuple[Path, dict[str, dict]] | None:
+    """The folder and manifest entries of ``audience`` in the current snapshot, if any."""
+    snapshot = current_snapshot(exports)
+    if snapshot is None:
+        return None
+    folder = exports / snapshot / audience
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return folder, manifest.get("tables", {})
+
+
+def _content_key(fingerprint: str | None, select: str, order: str | None, rows: int) -> str | None:
+    if fingerprint is None:
+        return None
+    text = json.dumps([fingerprint, select, order, rows, EXPORT_FORMAT])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _write_audience(
-    con: duckdb.DuckDBPyConnection, folder: Path, audience: str, access: Access
-) -> dict[str, dict[str, object]]:
-    """Write the Parquet files of one audience into ``folder``; their manifest entries."""
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    audience: str,
+    access: Access,
+    previous: tuple[Path, dict[str, dict]] | None = None,
+) -> tuple[dict[str, dict[str, object]], list[str]]:
+    """Write the Parquet files of one audience into ``folder``; their manifest entries and the
+    tables linked rather than written.
+
+    A file whose content key is the one of ``previous`` (the current snapshot's folder and
+    entries) is linked to it instead.
+    """
     folder.mkdir()
+    fingerprints = _fingerprints(con)
     tables: dict[str, dict[str, object]] = {}
+    linked: list[str] = []
     for table, order in PUBLISHED_TABLES.items():
         schema = con.execute(
             "select column_name, data_type from duckdb_columns() "
@@ -225,9 +293,19 @@ def _write_audience(
         path = folder / f"{table}.parquet"
         order_by = f" order by {order}" if order else ""
         select = f"select {', '.join(_ident(c) for c in columns)} from {table}{where}"
+        row_group = ROW_GROUPS.get(table, ROW_GROUP_ROWS)
+        key = _content_key(fingerprints.get(table), select, order, row_group)
+        before = previous[1].get(table) if previous else None
+        if key is not None and before is not None and before.get("content_key") == key:
+            source = previous[0] / str(before["file"])
+            if source.is_file():
+                _link_or_copy(source, path)
+                linked.append(table)
+                tables[table] = {**before, "file": path.name}
+                continue
         con.execute(
             f"copy ({select}{order_by}) to {_quote(str(path))} "
-            f"(format parquet, compression zstd, row_group_size {ROW_GROUP_ROWS})"
+            f"(format parquet, compression zstd, row_group_size {row_group})"
         )
         rows = con.execute(f"select count(*) from {table}{where}").fetchone()[0]
         tables[table] = {
@@ -236,8 +314,17 @@ def _write_audience(
             "sha256": _sha256(path),
             "sorted_by": order,
             "schema": {c: types[c] for c in columns},
+            "content_key": key,
         }
-    return tables
+    if linked:
+        log.info(
+            "%s: %d file(s) unchanged, linked to %s: %s",
+            audience,
+            len(linked),
+            previous[0] if previous else "",
+            ", ".join(linked),
+        )
+    return tables, linked
 
 
 def _write_manifest(path: Path, manifest: dict[str, object]) -> None:
@@ -284,9 +371,12 @@ def export_parquet(
             "as_of": as_of.isoformat(),
         }
         manifests: dict[str, dict] = {}
+        linked: list[str] = []
         try:
             for audience in AUDIENCES:
-                tables = _write_audience(con, tmp / audience, audience, access)
+                previous = _previous_entries(exports, audience)
+                tables, same = _write_audience(con, tmp / audience, audience, access, previous)
+                linked += [f"{audience}/{t}" for t in same]
                 manifests[audience] = {**common, "audience": audience, "tables": tables}
                 _write_manifest(tmp / audience / MANIFEST, manifests[audience])
             # the agents' manifest again at the top, for readers of exports/current/ (PostgreSQL)
@@ -309,7 +399,13 @@ def export_parquet(
     _switch_current(exports, snapshot)
     _prune(exports, keep)
     log.info("exported snapshot %s to %s", snapshot, final)
-    return Export(final / AGENTS, snapshot, _rows(manifests[AGENTS]), _rows(manifests[PUBLIC]))
+    return Export(
+        final / AGENTS,
+        snapshot,
+        _rows(manifests[AGENTS]),
+        _rows(manifests[PUBLIC]),
+        tuple(linked),
+    )
 
 
 @dg.asset(
@@ -334,6 +430,8 @@ def parquet_exports(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             "snapshot": result.snapshot,
             "path": dg.MetadataValue.path(str(result.folder.parent)),
             "lake_snapshot": dg.MetadataValue.path(str(kept)),
+            "files_linked": dg.MetadataValue.int(len(result.linked)),
+            "files_linked_names": ", ".join(result.linked) or "none",
             **{f"rows_{t}": dg.MetadataValue.int(n) for t, n in result.row_counts.items()},
             **{
                 f"public_rows_{t}": dg.MetadataValue.int(n)

@@ -146,6 +146,22 @@ def _names_sql() -> str:
     )
 
 
+def index_inputs_sql(prefix: str = "") -> str:
+    """SQL: the columns ``build_search_index`` reads, from the fiches under ``prefix``
+    (``build.main.``): when they are the same, the index is the same."""
+    names = ", ".join(NAME_COLUMNS)
+    return (
+        f"select e.siret, {names}, e.etat_administratif, e.est_siege, e.departement, "
+        f"e.code_naf from {prefix}fiche_etablissement as e "
+        f"left join {prefix}fiche_entreprise as u on u.siren = e.siren"
+    )
+
+
+def index_recipe() -> str:
+    """What the index is made of its inputs: a change here is a new index."""
+    return _keys_sql() + "|" + ",".join(INDEX_TABLES)
+
+
 def _keys_sql() -> str:
     """SQL: the list of distinct searchable forms of the names of a row of ``_names_sql``."""
     names = [f"name_{i}" for i in range(len(NAME_COLUMNS))]

@@ -1,0 +1,194 @@
+"""Publishing and exporting only what changed: unchanged tables are kept, unchanged export files
+linked, and what is published reads the same as if everything had been written again."""
+
+import datetime as dt
+import os
+
+import duckdb
+import pytest
+
+from pipelines import exports
+from pipelines.publish import (
+    FINGERPRINTS,
+    PUBLISHED_TABLES,
+    SEARCH_INDEX,
+    PublishError,
+    publish_duckdb,
+)
+from pipelines.search import search
+from tests.test_search import ETABLISSEMENTS, SIGLES, write_fiches
+
+AS_OF = dt.date(2026, 12, 1)
+ALL = (*PUBLISHED_TABLES, SEARCH_INDEX)
+
+
+@pytest.fixture
+def build(tmp_path):
+    """A build database with both fiches of the search tests and every other table, small."""
+    path = tmp_path / "build" / "fce.duckdb"
+    path.parent.mkdir()
+    with duckdb.connect(str(path)) as con:
+        write_fiches(con, ETABLISSEMENTS, SIGLES)
+        for table, order in PUBLISHED_TABLES.items():
+            if table in ("fiche_etablissement", "fiche_entreprise"):
+                continue
+            keys = [k.strip() for k in (order or "id").split(",")]
+            columns = ", ".join(f"cast(i as varchar) as {k}" for k in keys)
+            con.execute(f"create table {table} as select {columns}, i from range(3) t(i)")
+            con.execute(f"comment on table {table} is 'the table {table}'")
+        con.execute("comment on column interactions.siret is 'SIRET of the establishment'")
+    return path
+
+
+def _contents(db) -> dict[str, list]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        names = [r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()]
+        return {
+            t: con.execute(f"select * from {t} order by all").fetchall()
+            for t in names
+            if t not in ("_publication", FINGERPRINTS)
+        }
+
+
+def _written_at(db) -> dict[str, dt.datetime]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return dict(con.execute(f"select table_name, written_at from {FINGERPRINTS}").fetchall())
+
+
+def test_an_unchanged_build_is_published_again_without_writing_a_table(build, tmp_path):
+    published = tmp_path / "fce.duckdb"
+    first = publish_duckdb(build, published, AS_OF)
+    assert first.mode == "new file" and set(first.rewritten) == set(ALL)
+    before, written = _contents(published), _written_at(published)
+
+    second = publish_duckdb(build, published, AS_OF)
+    assert second.mode == "update"
+    assert second.rewritten == () and set(second.kept) == set(ALL)
+    assert second.row_counts == first.row_counts
+    assert _contents(published) == before
+    assert _written_at(published) == written  # kept tables say when they were written
+    with duckdb.connect(str(published), read_only=True) as con:
+        table_comment = con.execute(
+            "select comment from duckdb_tables() where table_name = 'egapro'"
+        ).fetchone()[0]
+        comment = con.execute(
+            "select comment from duckdb_columns() "
+            "where table_name = 'interactions' and column_name = 'siret'"
+        ).fetchone()[0]
+    assert (table_comment, comment) == ("the table egapro", "SIRET of the establishment")
+
+
+def test_only_the_changed_tables_are_written_again(build, tmp_path):
+    published = tmp_path / "fce.duckdb"
+    publish_duckdb(build, published, AS_OF)
+    with duckdb.connect(str(build)) as con:
+        con.execute("update interactions set i = i + 10 where i = 0")
+        # a column the search index does not read
+        con.execute("alter table fiche_etablissement add column effectif_dsn double")
+        con.execute("update fiche_etablissement set effectif_dsn = 12")
+    second = publish_duckdb(build, published, AS_OF)
+    assert set(second.rewritten) == {"interactions", "fiche_etablissement"}
+    assert SEARCH_INDEX in second.kept
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("select max(i) from interactions").fetchone()[0] == 10
+        assert con.execute("select min(effectif_dsn) from fiche_etablissement").fetchone()[0] == 12
+        # the fiche is still sorted for lookups
+        sirets = [r[0] for r in con.execute("select siret from fiche_etablissement").fetchall()]
+    assert sirets == sorted(sirets)
+
+    # a new name changes the index: it is built again and finds the name
+    with duckdb.connect(str(build)) as con:
+        con.execute(
+            "update fiche_etablissement set enseigne = 'Épicerie Fine' "
+            "where siret = '88888888800018'"
+        )
+    third = publish_duckdb(build, published, AS_OF)
+    assert set(third.rewritten) == {"fiche_etablissement", SEARCH_INDEX}
+    assert [r["siret"] for r in search(published, "epicerie")] == ["88888888800018"]
+
+    # the same content as a publication that writes everything again
+    fresh = tmp_path / "fresh.duckdb"
+    os.environ["FCE_PUBLISH_REWRITE"] = "1"
+    try:
+        rewritten = publish_duckdb(build, fresh, AS_OF)
+    finally:
+        del os.environ["FCE_PUBLISH_REWRITE"]
+    assert rewritten.mode == "new file"
+    assert _contents(published) == _contents(fresh)
+
+
+def test_a_table_no_longer_published_is_dropped(build, tmp_path):
+    published = tmp_path / "fce.duckdb"
+    publish_duckdb(build, published, AS_OF)
+    with duckdb.connect(str(published)) as con:
+        con.execute("create table ancienne_table as select 1 as x")
+    publish_duckdb(build, published, AS_OF)
+    assert "ancienne_table" not in _contents(published)
+
+
+def test_a_table_changed_by_hand_in_the_published_file_stops_the_update(build, tmp_path):
+    published = tmp_path / "fce.duckdb"
+    publish_duckdb(build, published, AS_OF)
+    with duckdb.connect(str(published)) as con:
+        con.execute("delete from egapro where i = 1")
+    before = published.read_bytes()
+    with pytest.raises(PublishError, match="egapro has 2 rows.*FCE_PUBLISH_REWRITE=1"):
+        publish_duckdb(build, published, AS_OF)
+    assert published.read_bytes() == before
+    assert not list(build.parent.glob(".publishing.*"))
+
+
+def test_a_file_with_many_free_blocks_is_written_anew(build, tmp_path, monkeypatch):
+    published = tmp_path / "fce.duckdb"
+    publish_duckdb(build, published, AS_OF)
+    monkeypatch.setattr("pipelines.publish.MAX_FREE_SHARE", -1.0)
+    again = publish_duckdb(build, published, AS_OF)
+    assert again.mode == "new file" and set(again.rewritten) == set(ALL)
+
+
+def test_unchanged_export_files_are_links_to_the_previous_snapshot(build, tmp_path, monkeypatch):
+    published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
+    access = exports.Access(internal_tables=frozenset({"interactions"}))
+    publish_duckdb(build, published, AS_OF)
+    first = exports.export_parquet(published, root, access=access)
+    with duckdb.connect(str(build)) as con:
+        con.execute("update egapro set i = i + 10")
+    monkeypatch.setattr("pipelines.publish.dt", _LaterClock)  # a new snapshot name
+    publish_duckdb(build, published, AS_OF)
+    second = exports.export_parquet(published, root, access=access)
+    assert second.snapshot != first.snapshot
+    assert "agents/egapro" not in second.linked
+    assert {"agents/fiche_etablissement", "public/fiche_etablissement"} <= set(second.linked)
+    for audience in exports.AUDIENCES:
+        old, new = first.folder.parent / audience, second.folder.parent / audience
+        for path in sorted(new.glob("*.parquet")):
+            same_file = os.path.samefile(path, old / path.name)
+            assert same_file == (path.stem != "egapro"), (audience, path.name)
+            # the manifest still says the truth of every file
+            entry = _manifest(new)["tables"][path.stem]
+            assert entry["sha256"] == exports._sha256(path)
+            with duckdb.connect() as con:
+                rows = con.execute(f"select count(*) from '{path}'").fetchone()[0]
+            assert entry["rows"] == rows
+        assert "interactions" not in _manifest(new)["tables"] or audience == exports.AGENTS
+    with duckdb.connect() as con:
+        egapro = second.folder / "egapro.parquet"
+        assert con.execute(f"select min(i) from '{egapro}'").fetchone()[0] == 10
+
+
+def _manifest(folder) -> dict:
+    import json
+
+    return json.loads((folder / exports.MANIFEST).read_text(encoding="utf-8"))
+
+
+class _LaterClock:
+    """``datetime`` of pipelines.publish with ``now`` an hour later."""
+
+    date = dt.date
+    UTC = dt.UTC
+
+    class datetime(dt.datetime):  # noqa: N801 - the name the module uses
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime.now(tz) + dt.timedelta(hours=1)

@@ -1,13 +1,13 @@
 """Generic normalization: one CSV file to typed Parquet in the lake, rejected rows kept apart.
 
-Everything streams (polars streaming engine); no step holds a national file in memory. Three
-passes, each a polars sink:
+Everything streams (polars streaming engine); no step holds a national file in memory. The CSV
+is read once, as text (leading zeros and ``[ND]`` survive): identifiers are left-padded and every
+rule of the contract is evaluated into a ``_reason`` column; from that one stream polars writes
+three outputs together (``polars.collect_all`` of lazy sinks, sharing the scan and the rules):
 
-1. the CSV is read as text (leading zeros and ``[ND]`` survive), identifiers are left-padded, and
-   every rule of the contract is evaluated into a ``_reason`` column; the result goes to a scratch
-   Parquet file next to the output;
-2. rows without a reason are cast to their types and written to the lake;
-3. rows with a reason are written to the rejects with file, line and the raw values as JSON.
+- rows without a reason, cast to their types, to the lake;
+- rows with a reason to the rejects, with file, line and the raw values as JSON;
+- the counts (read, rejected, padded identifiers) and the newest date of the data.
 
 Line numbers count the header as line 1. A quoted value spanning several lines would shift the
 numbers of the rows after it; SIRENE files have none.
@@ -366,7 +366,6 @@ def normalize_csv(
         if c.kind in IDENTIFIER_WIDTH and c.name in report.present
     ]
 
-    scratch = lake_path.with_name(f".{lake_path.stem}.{os.getpid()}.scratch.parquet")
     utf8_copy = lake_path.with_name(f".{lake_path.stem}.{os.getpid()}.utf8.tmp")
     lake_tmp = lake_path.with_name(f".{lake_path.name}.{os.getpid()}.tmp")
     rejects_tmp = rejects_path.with_name(f".{rejects_path.name}.{os.getpid()}.tmp")
@@ -374,6 +373,7 @@ def normalize_csv(
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     # What a normalization killed before its renames left; the names carry the writer's pid.
     remove_abandoned(lake_path.parent, f".{lake_path.stem}.*.scratch.parquet")
+    remove_abandoned(lake_path.parent, f".{lake_path.stem}.*.utf8.tmp")
     remove_abandoned(lake_path.parent, f".{lake_path.name}.*.tmp")
     remove_abandoned(rejects_path.parent, ".*.parquet.*.tmp")
     try:
@@ -403,25 +403,6 @@ def normalize_csv(
         stage = stage.with_columns(
             _empty_as_null(pl.concat_str(reasons, separator="; ", ignore_nulls=True)).alias(REASON)
         )
-        try:
-            stage.sink_parquet(scratch, engine="streaming")
-        except pl.exceptions.ComputeError as exc:
-            where = _locate_error(readable, encoding, contract.separator, len(header))
-            where = where or str(exc).splitlines()[0]
-            raise ContractError(
-                f"{file_label}: cannot be read as {contract.encoding} CSV separated by "
-                f"{contract.separator!r}: {where}"
-            ) from exc
-
-        staged = pl.scan_parquet(scratch)
-        counts = staged.select(
-            pl.len().alias("read"),
-            pl.col(REASON).is_not_null().sum().alias("rejected"),
-            pl.col("_padded").sum().alias("padded"),
-        ).collect()
-        rows_read, rows_rejected, padded = (int(counts[0, i]) for i in range(3))
-        if rows_read == 0:
-            raise ContractError(f"{file_label}: the file has a header but no data rows")
 
         typed = [
             _typed(c).alias(c.name)
@@ -429,42 +410,67 @@ def normalize_csv(
             else pl.col(c.name)
             for c in contract.columns
         ]
-        good = staged.filter(pl.col(REASON).is_null()).select(
+        good = stage.filter(pl.col(REASON).is_null()).select(
             *typed, pl.col(LINE).alias(SOURCE_LINE)
         )
-        good.sink_parquet(
-            lake_tmp,
-            engine="streaming",
-            metadata={
-                "fce.dataset": contract.dataset,
-                "fce.arrival_id": arrival_id,
-                "fce.contract_version": contract.version,
-            },
-        )
         raw_names = [c.name for c in contract.columns if c.name in report.present]
-        staged.filter(pl.col(REASON).is_not_null()).select(
+        rejected = stage.filter(pl.col(REASON).is_not_null()).select(
             pl.lit(contract.dataset).alias("dataset"),
             pl.lit(file_label).alias("file"),
             pl.lit(arrival_id).alias("arrival_id"),
             pl.col(LINE).alias("line"),
             pl.col(REASON).alias("reason"),
             pl.struct(raw_names).struct.json_encode().alias("raw"),
-        ).sink_parquet(rejects_tmp, engine="streaming")
-
-        newest = None
+        )
+        statistics = [
+            pl.len().alias("read"),
+            pl.col(REASON).is_not_null().sum().alias("rejected"),
+            pl.col("_padded").sum().alias("padded"),
+        ]
         if contract.newest_data_column:
-            value = (
-                pl.scan_parquet(lake_tmp)
-                .select(pl.col(contract.newest_data_column).max())
-                .collect()
-                .item()
+            newest_of = next(c for c in contract.columns if c.name == contract.newest_data_column)
+            loaded = pl.col(REASON).is_null()
+            statistics.append(_typed(newest_of).filter(loaded).max().alias("newest"))
+        counts = stage.select(statistics)
+        # One reading of the CSV feeds the three outputs: polars runs the plans together and
+        # shares their common part (the scan, the texts and the reasons).
+        try:
+            results = pl.collect_all(
+                [
+                    good.sink_parquet(
+                        lake_tmp,
+                        lazy=True,
+                        metadata={
+                            "fce.dataset": contract.dataset,
+                            "fce.arrival_id": arrival_id,
+                            "fce.contract_version": contract.version,
+                        },
+                    ),
+                    rejected.sink_parquet(rejects_tmp, lazy=True),
+                    counts,
+                ],
+                engine="streaming",
             )
-            newest = value.isoformat() if value is not None else None
+        except pl.exceptions.ComputeError as exc:
+            where = _locate_error(readable, encoding, contract.separator, len(header))
+            where = where or str(exc).splitlines()[0]
+            raise ContractError(
+                f"{file_label}: cannot be read as {contract.encoding} CSV separated by "
+                f"{contract.separator!r}: {where}"
+            ) from exc
+        stats = results[-1].row(0, named=True)
+        rows_read, rows_rejected, padded = (
+            int(stats[k] or 0) for k in ("read", "rejected", "padded")
+        )
+        if rows_read == 0:
+            raise ContractError(f"{file_label}: the file has a header but no data rows")
+        value = stats.get("newest")
+        newest = value.isoformat() if value is not None else None
         pause_point("normalize")
         _atomic_replace(rejects_tmp, rejects_path)
         _atomic_replace(lake_tmp, lake_path)
     finally:
-        for leftover in (scratch, lake_tmp, rejects_tmp, utf8_copy):
+        for leftover in (lake_tmp, rejects_tmp, utf8_copy):
             leftover.unlink(missing_ok=True)
     return NormalizeResult(
         rows_read=rows_read,

@@ -408,12 +408,28 @@ def measure_job(work: Path, python: str, log: Path, *args: str) -> dict:
     measured["max_step_peak_rss_bytes"] = max(
         (s.get("peak_rss_tree_bytes", 0) for s in steps), default=0
     )
+    measured["dbt"] = dbt_breakdown(Path(env["FCE_WAREHOUSE"]) / "build" / "dbt_timings.json")
     rows = published_rows(Path(env["FCE_WAREHOUSE"]) / "fce.duckdb")
     measured["published_rows"] = rows
     measured["rows"] = rows.get("fiche_etablissement")
     if measured["returncode"] != 0:
         measured["error_tail"] = log.read_text(errors="replace")[-3000:]
     return measured
+
+
+def dbt_breakdown(timings_file: Path, slowest: int = 25) -> dict | None:
+    """Where the dbt step's time goes: seconds summed by kind (model, test, seed, unit test)
+    and the slowest nodes, from the timings the dbt asset keeps (pipelines/dbt.py). Nodes run
+    two at a time (dbt threads), so the sums exceed the step's wall time."""
+    if not timings_file.is_file():
+        return None
+    timings = json.loads(timings_file.read_text())
+    by_kind: dict[str, dict] = {}
+    for node in timings:
+        kind = by_kind.setdefault(node["kind"], {"nodes": 0, "seconds": 0.0})
+        kind["nodes"] += 1
+        kind["seconds"] = round(kind["seconds"] + node["seconds"], 3)
+    return {"by_kind": by_kind, "slowest": timings[:slowest]}
 
 
 # ---------------------------------------------------------------------------------------------

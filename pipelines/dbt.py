@@ -3,6 +3,7 @@ asset checks. The lake sources map to the normalize assets (``meta.dagster.asset
 sources YAML), so the graph shows which Parquet file each model reads.
 """
 
+import json
 import os
 import shutil
 import sys
@@ -82,6 +83,40 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource) -> 
     )
     invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
+    timings = keep_timings(invocation.target_path, settings.build_db.parent)
+    if timings:
+        slowest = ", ".join(f"{t['name']} {t['seconds']:.1f} s" for t in timings[:5])
+        context.log.info("dbt's slowest nodes: %s (all in %s)", slowest, TIMINGS_FILE)
     # Each invocation writes its own target folder; a successful one is not needed any more
     # (a failed one stays, for its dbt.log, which the error message points to).
     shutil.rmtree(invocation.target_path, ignore_errors=True)
+
+
+TIMINGS_FILE = "dbt_timings.json"
+"""In the build folder: seconds of every model, seed and test of the last successful build."""
+
+
+def keep_timings(target_path: Path, build_dir: Path) -> list[dict[str, Any]]:
+    """Write the seconds of each node of dbt's ``run_results.json`` to ``build_dir``, slowest
+    first, and return them: the target folder is removed, the figures are kept."""
+    results = Path(target_path) / "run_results.json"
+    if not results.is_file():
+        return []
+    nodes = json.loads(results.read_text(encoding="utf-8")).get("results", [])
+    timings = sorted(
+        (
+            {
+                "name": node["unique_id"].split(".", 1)[-1],
+                "kind": node["unique_id"].split(".", 1)[0],
+                "seconds": round(float(node.get("execution_time") or 0.0), 3),
+                "status": node.get("status"),
+            }
+            for node in nodes
+        ),
+        key=lambda t: -t["seconds"],
+    )
+    target = build_dir / TIMINGS_FILE
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return timings

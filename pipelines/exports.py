@@ -22,12 +22,14 @@ The snapshot is written under a temporary name, renamed, and only then is ``expo
 whole snapshot, both audiences, or the previous one. The newest snapshots are kept
 (``KEEP_SNAPSHOTS``); older ones are removed after the switch.
 
-Exports are made from the published DuckDB file, so they hold exactly what analysts see.
+Exports are made from the published DuckDB file, so they hold exactly what analysts see, in the
+order the publication stored each table (sorted by its key): they are not sorted again.
 
 A file whose content would be the same as in the current snapshot is not written again: each
 manifest entry has a ``content_key`` (a hash of the table's fingerprint in the published file's
-``_publication_tables``, of the query that selects it for the audience and of the Parquet
-settings), and an entry whose key equals the current snapshot's is a hard link to that file
+``_publication_tables``, or, when the audience sees only some of its columns or rows, of the
+fingerprint of that part, computed here; of the query that selects it for the audience and of the
+Parquet settings), and an entry whose key equals the current snapshot's is a hard link to that file
 (a copy where the file system refuses links). Its rows, sha256 and schema are those of the
 linked file. A published file without fingerprints gets every file written.
 """
@@ -43,7 +45,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.publish import PUBLISH_GROUP, PUBLISHED_TABLES
+from pipelines.publish import PUBLISH_GROUP, PUBLISHED_TABLES, content_fingerprint
 from sources import registry
 from sources.config import settings_from_env
 
@@ -273,6 +275,7 @@ def _write_audience(
     entries) is linked to it instead.
     """
     folder.mkdir()
+    con.execute("set preserve_insertion_order = true")
     fingerprints = _fingerprints(con)
     tables: dict[str, dict[str, object]] = {}
     linked: list[str] = []
@@ -291,10 +294,14 @@ def _write_audience(
             columns, where = public
         types = dict(schema)
         path = folder / f"{table}.parquet"
-        order_by = f" order by {order}" if order else ""
         select = f"select {', '.join(_ident(c) for c in columns)} from {table}{where}"
         row_group = ROW_GROUPS.get(table, ROW_GROUP_ROWS)
-        key = _content_key(fingerprints.get(table), select, order, row_group)
+        fingerprint = fingerprints.get(table)
+        if fingerprint is not None and (where or len(columns) < len(schema)):
+            # the audience sees part of the table: its file is the same as long as that part
+            # is, whatever changed in the columns and rows it does not see
+            fingerprint = content_fingerprint(con, f"({select})", [(c, types[c]) for c in columns])
+        key = _content_key(fingerprint, select, order, row_group)
         before = previous[1].get(table) if previous else None
         if key is not None and before is not None and before.get("content_key") == key:
             source = previous[0] / str(before["file"])
@@ -303,8 +310,10 @@ def _write_audience(
                 linked.append(table)
                 tables[table] = {**before, "file": path.name}
                 continue
+        # no order by: the published table is stored sorted by its key (pipelines.publish)
+        # and a scan returns it in that order (preserve_insertion_order, set above)
         con.execute(
-            f"copy ({select}{order_by}) to {_quote(str(path))} "
+            f"copy ({select}) to {_quote(str(path))} "
             f"(format parquet, compression zstd, row_group_size {row_group})"
         )
         rows = con.execute(f"select count(*) from {table}{where}").fetchone()[0]

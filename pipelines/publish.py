@@ -122,10 +122,11 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, database: str, table: str)
         "where database_name = ? and schema_name = 'main' and table_name = ?",
         [database, table],
     ).fetchone()
-    return _content_fingerprint(con, f"{database}.main.{table}", [schema, comment])
+    return content_fingerprint(con, f"{database}.main.{table}", [schema, comment])
 
 
-def _content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, extra: object) -> str:
+def content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, extra: object) -> str:
+    """A hash of ``relation``'s rows (in any order) and of ``extra`` (its schema, its recipe)."""
     rows, total = con.execute(
         f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {relation} as t"
     ).fetchone()
@@ -136,7 +137,7 @@ def _content_fingerprint(con: duckdb.DuckDBPyConnection, relation: str, extra: o
 def search_fingerprint(con: duckdb.DuckDBPyConnection, database: str) -> str:
     """A hash of what the search index is built from in ``database`` (and of how)."""
     sql = index_inputs_sql(f"{database}.main.")
-    return _content_fingerprint(con, f"({sql})", [sql, index_recipe()])
+    return content_fingerprint(con, f"({sql})", [sql, index_recipe()])
 
 
 def _previous_fingerprints(published_db: Path) -> dict[str, tuple[str, int]] | None:

@@ -68,8 +68,10 @@ def make_published(path, published_at: str, rows: int, dbt_manifest: dict | None
                 ]
             if table == "sources_fraicheur":
                 cols.append("case when i % 2 = 0 then 'sirene' else 'wikit' end as source")
+            # stored sorted by its key, as the publication stores every table
             con.execute(
-                f"create table {table} as select {', '.join(cols)}, i from range({rows}) t(i)"
+                f"create table {table} as select {', '.join(cols)}, i from range({rows}) t(i) "
+                f"order by {', '.join(keys)}"
             )
         con.execute(
             f"create table _publication as select timestamp '{published_at}' as published_at, "

@@ -176,6 +176,49 @@ def test_unchanged_export_files_are_links_to_the_previous_snapshot(build, tmp_pa
         assert con.execute(f"select min(i) from '{egapro}'").fetchone()[0] == 10
 
 
+def test_a_public_file_is_linked_when_only_what_the_public_does_not_see_changed(
+    build, tmp_path, monkeypatch
+):
+    published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
+    access = exports.Access(
+        internal_tables=frozenset({"interactions"}),
+        internal_columns={"fiche_etablissement": frozenset({"code_postal"})},
+    )
+    publish_duckdb(build, published, AS_OF)
+    first = exports.export_parquet(published, root, access=access)
+    with duckdb.connect(str(build)) as con:  # a service's column changes, nothing public
+        con.execute("update fiche_etablissement set code_postal = '00000'")
+    monkeypatch.setattr("pipelines.publish.dt", _LaterClock)
+    publish_duckdb(build, published, AS_OF)
+    second = exports.export_parquet(published, root, access=access)
+    assert "agents/fiche_etablissement" not in second.linked
+    assert "public/fiche_etablissement" in second.linked
+    public = second.folder.parent / exports.PUBLIC / "fiche_etablissement.parquet"
+    assert os.path.samefile(public, first.folder.parent / exports.PUBLIC / public.name)
+    with duckdb.connect() as con:
+        agents = second.folder / "fiche_etablissement.parquet"
+        assert con.execute(f"select distinct code_postal from '{agents}'").fetchall() == [
+            ("00000",)
+        ]
+        columns = [r[0] for r in con.execute(f"describe select * from '{public}'").fetchall()]
+        assert "code_postal" not in columns
+
+
+def test_exported_files_keep_the_order_the_publication_stored(build, tmp_path):
+    published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
+    with duckdb.connect(str(build)) as con:  # built in another order than the key's
+        con.execute("create or replace table egapro as select * from egapro order by i desc")
+    publish_duckdb(build, published, AS_OF)
+    result = exports.export_parquet(published, root, access=exports.Access(frozenset()))
+    with duckdb.connect() as con:
+        sirets = con.execute(
+            f"select siret from '{result.folder / 'fiche_etablissement.parquet'}'"
+        ).fetchall()
+        sirens = con.execute(f"select siren from '{result.folder / 'egapro.parquet'}'").fetchall()
+    assert sirets == sorted(sirets) and len(sirets) == len(ETABLISSEMENTS)
+    assert sirens == sorted(sirens)
+
+
 def _manifest(folder) -> dict:
     import json
 

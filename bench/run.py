@@ -274,16 +274,21 @@ def reuse_inputs(work: Path, inputs_file: Path, etablissements: int, seed: int) 
     return inputs
 
 
+def unzip_member(archive_path: Path, target: Path) -> None:
+    """Write the single member of ``archive_path`` (the producers' zips hold one) to ``target``."""
+    with zipfile.ZipFile(archive_path) as archive:
+        member = archive.namelist()[0]
+        with archive.open(member) as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 22)
+
+
 def unzip_sirene(mirror: Path, csv_dir: Path) -> dict[str, Path]:
     out: dict[str, Path] = {}
     csv_dir.mkdir(parents=True, exist_ok=True)
     for name in SIRENE_ZIPS:
         target = csv_dir / name.replace(".zip", ".csv")
         if not target.exists():
-            with zipfile.ZipFile(mirror / name) as archive:
-                member = archive.namelist()[0]
-                with archive.open(member) as src, target.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 22)
+            unzip_member(mirror / name, target)
         out[name] = target
     return out
 
@@ -326,11 +331,9 @@ def unzip_other_public(mirror: Path, out_dir: Path) -> None:
     for contract in PUBLIC:
         if contract.file_name in SIRENE_ZIPS or not contract.file_name.endswith(".zip"):
             continue
-        with zipfile.ZipFile(mirror / contract.file_name) as archive:
-            member = archive.namelist()[0]
-            target = out_dir / contract.file_name.replace(".zip", ".csv")
-            with archive.open(member) as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 22)
+        unzip_member(
+            mirror / contract.file_name, out_dir / contract.file_name.replace(".zip", ".csv")
+        )
 
 
 def raw_jobs(work: Path) -> list[dict]:

@@ -295,24 +295,12 @@ def unzip_sirene(mirror: Path, csv_dir: Path) -> dict[str, Path]:
 
 def new_wikit_file(work: Path, etablissements: int, seed: int) -> Path:
     """A new Wiki'T extract (another seed, a later date), written outside the inbox."""
-    import polars as pl
-
     from sources.sample.inbox_controls import generate_controls
 
     scratch = work / "increment"
     shutil.rmtree(scratch, ignore_errors=True)
-    sirets = (
-        pl.scan_csv(work / "sirene_csv" / "StockEtablissement_utf8.csv", infer_schema=False)
-        .select("siret")
-        .collect()["siret"]
-        .to_list()
-    )
-    sirens = (
-        pl.scan_csv(work / "sirene_csv" / "StockUniteLegale_utf8.csv", infer_schema=False)
-        .select("siren")
-        .collect()["siren"]
-        .to_list()
-    )
+    sirets = _ids(work / "sirene_csv" / "StockEtablissement_utf8.csv", "siret")
+    sirens = _ids(work / "sirene_csv" / "StockUniteLegale_utf8.csv", "siren")
     written = generate_controls(
         scratch, sirets, sirens, etablissements, seed=seed + 1, as_of=NEW_WIKIT_DAY
     )
@@ -320,7 +308,7 @@ def new_wikit_file(work: Path, etablissements: int, seed: int) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------
-# (1) raw limit: one streaming polars pass per CSV, in a child process
+# (1) raw limit: one polars pass per file the project reads, in a child process
 
 
 def unzip_other_public(mirror: Path, out_dir: Path) -> None:

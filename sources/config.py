@@ -60,7 +60,13 @@ class Settings:
 
     @property
     def build_db(self) -> Path:
+        """dbt's staging and intermediate tables."""
         return self.warehouse / "build" / "fce.duckdb"
+
+    @property
+    def marts_db(self) -> Path:
+        """dbt's marts and the nomenclatures they publish: the file the publication copies."""
+        return self.warehouse / "build" / "marts.duckdb"
 
     @property
     def published_db(self) -> Path:

@@ -1,8 +1,12 @@
-"""Publishing and exporting only what changed: unchanged tables are kept, unchanged export files
-linked, and what is published reads the same as if everything had been written again."""
+"""Publishing dbt's marts file as a file, and exporting only what changed: the publication says
+which tables changed since the previous one, builds the search index again only when its names
+changed, writes a compact file when the marts file holds too many free blocks, and unchanged
+export files are linked; what is published reads the same whichever way it was written."""
 
 import datetime as dt
 import os
+import re
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -12,10 +16,9 @@ from pipelines.publish import (
     FINGERPRINTS,
     PUBLISHED_TABLES,
     SEARCH_INDEX,
-    PublishError,
     publish_duckdb,
 )
-from pipelines.search import search
+from pipelines.search import INDEX_TABLES, search
 from tests.test_search import ETABLISSEMENTS, SIGLES, write_fiches
 
 AS_OF = dt.date(2026, 12, 1)
@@ -24,8 +27,8 @@ ALL = (*PUBLISHED_TABLES, SEARCH_INDEX)
 
 @pytest.fixture
 def build(tmp_path):
-    """A build database with both fiches of the search tests and every other table, small."""
-    path = tmp_path / "build" / "fce.duckdb"
+    """A marts file with both fiches of the search tests and every other table, small."""
+    path = tmp_path / "build" / "marts.duckdb"
     path.parent.mkdir()
     with duckdb.connect(str(path)) as con:
         write_fiches(con, ETABLISSEMENTS, SIGLES)
@@ -55,18 +58,23 @@ def _written_at(db) -> dict[str, dt.datetime]:
         return dict(con.execute(f"select table_name, written_at from {FINGERPRINTS}").fetchall())
 
 
-def test_an_unchanged_build_is_published_again_without_writing_a_table(build, tmp_path):
+def test_an_unchanged_build_is_published_again_without_building_the_index(
+    build, tmp_path, monkeypatch
+):
     published = tmp_path / "fce.duckdb"
     first = publish_duckdb(build, published, AS_OF)
-    assert first.mode == "new file" and set(first.rewritten) == set(ALL)
+    assert first.mode == "copy" and set(first.changed) == set(ALL)
     before, written = _contents(published), _written_at(published)
 
+    built = []
+    monkeypatch.setattr("pipelines.publish.build_search_index", built.append)
     second = publish_duckdb(build, published, AS_OF)
-    assert second.mode == "update"
-    assert second.rewritten == () and set(second.kept) == set(ALL)
+    assert built == []
+    assert second.mode == "copy"
+    assert second.changed == () and set(second.unchanged) == set(ALL)
     assert second.row_counts == first.row_counts
     assert _contents(published) == before
-    assert _written_at(published) == written  # kept tables say when they were written
+    assert _written_at(published) == written  # unchanged tables say when they last changed
     with duckdb.connect(str(published), read_only=True) as con:
         table_comment = con.execute(
             "select comment from duckdb_tables() where table_name = 'egapro'"
@@ -78,7 +86,7 @@ def test_an_unchanged_build_is_published_again_without_writing_a_table(build, tm
     assert (table_comment, comment) == ("the table egapro", "SIRET of the establishment")
 
 
-def test_only_the_changed_tables_are_written_again(build, tmp_path):
+def test_the_changed_tables_are_named_and_the_index_follows_the_names(build, tmp_path):
     published = tmp_path / "fce.duckdb"
     publish_duckdb(build, published, AS_OF)
     with duckdb.connect(str(build)) as con:
@@ -87,8 +95,8 @@ def test_only_the_changed_tables_are_written_again(build, tmp_path):
         con.execute("alter table fiche_etablissement add column effectif_dsn double")
         con.execute("update fiche_etablissement set effectif_dsn = 12")
     second = publish_duckdb(build, published, AS_OF)
-    assert set(second.rewritten) == {"interactions", "fiche_etablissement"}
-    assert SEARCH_INDEX in second.kept
+    assert set(second.changed) == {"interactions", "fiche_etablissement"}
+    assert SEARCH_INDEX in second.unchanged
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select max(i) from interactions").fetchone()[0] == 10
         assert con.execute("select min(effectif_dsn) from fiche_etablissement").fetchone()[0] == 12
@@ -103,7 +111,7 @@ def test_only_the_changed_tables_are_written_again(build, tmp_path):
             "where siret = '88888888800018'"
         )
     third = publish_duckdb(build, published, AS_OF)
-    assert set(third.rewritten) == {"fiche_etablissement", SEARCH_INDEX}
+    assert set(third.changed) == {"fiche_etablissement", SEARCH_INDEX}
     assert [r["siret"] for r in search(published, "epicerie")] == ["88888888800018"]
 
     # the same content as a publication that writes everything again
@@ -117,33 +125,60 @@ def test_only_the_changed_tables_are_written_again(build, tmp_path):
     assert _contents(published) == _contents(fresh)
 
 
-def test_a_table_no_longer_published_is_dropped(build, tmp_path):
+def test_only_the_published_tables_are_published(build, tmp_path):
     published = tmp_path / "fce.duckdb"
-    publish_duckdb(build, published, AS_OF)
-    with duckdb.connect(str(published)) as con:
+    with duckdb.connect(str(build)) as con:  # what dbt may leave beside the marts
         con.execute("create table ancienne_table as select 1 as x")
-    publish_duckdb(build, published, AS_OF)
-    assert "ancienne_table" not in _contents(published)
+        con.execute("create table fiche_etablissement__dbt_tmp as select 1 as x")
+        con.execute("create view une_vue as select 1 as x")
+    for fresh in ("", "1"):
+        os.environ["FCE_PUBLISH_REWRITE"] = fresh
+        try:
+            publish_duckdb(build, published, AS_OF)
+        finally:
+            del os.environ["FCE_PUBLISH_REWRITE"]
+        with duckdb.connect(str(published), read_only=True) as con:
+            tables = {
+                r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()
+            }
+            views = con.execute("select count(*) from duckdb_views() where not internal")
+            assert views.fetchone()[0] == 0
+        assert tables == {*PUBLISHED_TABLES, *INDEX_TABLES, "_publication", FINGERPRINTS}
 
 
-def test_a_table_changed_by_hand_in_the_published_file_stops_the_update(build, tmp_path):
+def test_a_table_changed_by_hand_in_the_published_file_is_replaced(build, tmp_path):
     published = tmp_path / "fce.duckdb"
     publish_duckdb(build, published, AS_OF)
+    before = _contents(published)
     with duckdb.connect(str(published)) as con:
         con.execute("delete from egapro where i = 1")
-    before = published.read_bytes()
-    with pytest.raises(PublishError, match="egapro has 2 rows.*FCE_PUBLISH_REWRITE=1"):
-        publish_duckdb(build, published, AS_OF)
-    assert published.read_bytes() == before
+    publish_duckdb(build, published, AS_OF)
+    assert _contents(published) == before
     assert not list(build.parent.glob(".publishing.*"))
 
 
-def test_a_file_with_many_free_blocks_is_written_anew(build, tmp_path, monkeypatch):
-    published = tmp_path / "fce.duckdb"
-    publish_duckdb(build, published, AS_OF)
+def test_a_marts_file_with_many_free_blocks_is_published_compact(build, tmp_path, monkeypatch):
+    published, compact = tmp_path / "fce.duckdb", tmp_path / "compact.duckdb"
+    with duckdb.connect(str(build)) as con:  # dbt built egapro again, in another order
+        con.execute("create or replace table egapro as select * from egapro order by i desc")
+    copied = publish_duckdb(build, published, AS_OF)
     monkeypatch.setattr("pipelines.publish.MAX_FREE_SHARE", -1.0)
-    again = publish_duckdb(build, published, AS_OF)
-    assert again.mode == "new file" and set(again.rewritten) == set(ALL)
+    again = publish_duckdb(build, compact, AS_OF)
+    assert copied.mode == "copy" and again.mode == "new file"
+    assert _contents(compact) == _contents(published)
+    with duckdb.connect(str(compact), read_only=True) as con:  # written sorted by its key
+        sirens = [r[0] for r in con.execute("select siren from egapro").fetchall()]
+    assert sirens == sorted(sirens)
+
+
+def test_every_published_mart_is_built_sorted_by_its_key():
+    """The publication copies the marts file as dbt wrote it: each mart's SQL sorts its rows
+    by the key lookups use, the one PUBLISHED_TABLES gives."""
+    marts = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts"
+    for path in sorted(marts.glob("*.sql")):
+        last = path.read_text(encoding="utf-8").strip().splitlines()[-1]
+        assert re.fullmatch(r"order by (.+)", last), path.name
+        assert last == f"order by {PUBLISHED_TABLES[path.stem]}", path.name
 
 
 def test_unchanged_export_files_are_links_to_the_previous_snapshot(build, tmp_path, monkeypatch):
@@ -204,10 +239,11 @@ def test_a_public_file_is_linked_when_only_what_the_public_does_not_see_changed(
         assert "code_postal" not in columns
 
 
-def test_exported_files_keep_the_order_the_publication_stored(build, tmp_path):
+def test_exported_files_keep_the_order_the_publication_stored(build, tmp_path, monkeypatch):
     published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
     with duckdb.connect(str(build)) as con:  # built in another order than the key's
         con.execute("create or replace table egapro as select * from egapro order by i desc")
+    monkeypatch.setattr("pipelines.publish.MAX_FREE_SHARE", -1.0)  # written sorted by key
     publish_duckdb(build, published, AS_OF)
     result = exports.export_parquet(published, root, access=exports.Access(frozenset()))
     with duckdb.connect() as con:

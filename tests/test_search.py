@@ -195,7 +195,7 @@ def test_cli_search_prints_json_and_text(db, monkeypatch, capsys):
 
 
 def test_publication_builds_the_index(tmp_path):
-    build = tmp_path / "build" / "fce.duckdb"
+    build = tmp_path / "build" / "marts.duckdb"
     build.parent.mkdir()
     with duckdb.connect(str(build)) as con:
         write_fiches(con, ETABLISSEMENTS, SIGLES)

@@ -134,3 +134,4 @@ final as (
 )
 
 select * from final
+order by siret, type_changement

@@ -24,3 +24,4 @@ final as (
 )
 
 select * from final
+order by siret, code_idcc

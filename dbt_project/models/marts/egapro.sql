@@ -37,3 +37,4 @@ final as (
 )
 
 select * from final
+order by siren, annee

@@ -34,3 +34,4 @@ final as (
 )
 
 select * from final
+order by siret, date_debut

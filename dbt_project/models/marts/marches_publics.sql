@@ -40,3 +40,4 @@ final as (
 )
 
 select * from final
+order by siret, date_notification_initiale, marche_uid

@@ -39,3 +39,4 @@ final as (
 )
 
 select * from final
+order by siret, numero_declaration_activite

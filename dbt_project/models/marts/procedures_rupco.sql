@@ -40,3 +40,4 @@ final as (
 )
 
 select * from final
+order by siren, numero_dossier

@@ -156,3 +156,4 @@ final as (
 )
 
 select * from final
+order by dataset, line

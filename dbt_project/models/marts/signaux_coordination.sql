@@ -146,3 +146,4 @@ final as (
 )
 
 select * from final
+order by siret, date_acte_2

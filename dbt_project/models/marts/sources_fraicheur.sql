@@ -57,3 +57,4 @@ final as (
 )
 
 select * from final
+order by dataset

@@ -5,6 +5,7 @@ sources YAML), so the graph shows which Parquet file each model reads.
 
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -64,6 +65,35 @@ class FceDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return WAREHOUSE_GROUP
+
+
+AS_OF_VAR = re.compile(r"""var\(\s*['"]as_of['"]""")
+
+
+def as_of_models(manifest: Path | None = None) -> list[dg.AssetKey]:
+    """The models whose SQL reads var('as_of'): what they hold changes with the reference date
+    alone, even when none of their inputs changed.
+    """
+    nodes = json.loads((manifest or ensure_manifest()).read_text(encoding="utf-8"))["nodes"]
+    translator = FceDbtTranslator()
+    return sorted(
+        (
+            translator.get_asset_key(node)
+            for node in nodes.values()
+            if node.get("resource_type") == "model" and AS_OF_VAR.search(node.get("raw_code", ""))
+        ),
+        key=lambda k: k.to_user_string(),
+    )
+
+
+def with_as_of(selection: dg.AssetSelection) -> dg.AssetSelection:
+    """``selection`` and the models that count from the reference date, with what they feed.
+
+    A run that publishes builds them again, whatever source it refreshes: otherwise a fiche
+    rebuilt after a SIRENE file would join the services' figures of the date of an older run
+    (the indicators are tables, built once per run, not views evaluated by each reader).
+    """
+    return selection | dg.AssetSelection.assets(*as_of_models()).downstream()
 
 
 @dbt_assets(

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.alerts import ALERT_SENSORS
-from pipelines.dbt import dbt_resource, warehouse_models
+from pipelines.dbt import dbt_resource, warehouse_models, with_as_of
 from pipelines.exports import parquet_exports
 from pipelines.ingest import EXTRACT_GROUP, NORMALIZE_GROUP, ingest_assets
 from pipelines.postgres import postgres_export
@@ -22,8 +22,9 @@ refresh_all = dg.define_asset_job(
 
 refresh_sirene = dg.define_asset_job(
     "refresh_sirene",
-    selection=dg.AssetSelection.tag("source", "sirene").downstream(),
-    description="The SIRENE files and everything built from them, up to the publication.",
+    selection=with_as_of(dg.AssetSelection.tag("source", "sirene").downstream()),
+    description="The SIRENE files and everything built from them, up to the publication, and "
+    "the figures that count from the reference date.",
 )
 
 sirene_monthly = dg.ScheduleDefinition(

@@ -13,6 +13,7 @@ from collections import defaultdict
 
 import dagster as dg
 
+from pipelines.dbt import with_as_of
 from pipelines.ingest import lake_key, landing_key
 from sources.config import settings_from_env
 from sources.contracts import Contract
@@ -36,10 +37,11 @@ def fingerprint(files: dict[str, list[int]]) -> str:
 
 def source_refresh(source: str) -> dg.AssetSelection:
     """What a new file of an internal source changes: its assets and everything downstream
-    (the dbt models reading it, the fiches, the publication), and nothing of the others."""
+    (the dbt models reading it, the fiches, the publication), and the models that count from
+    the reference date (``with_as_of``); nothing else of the other sources."""
     contracts = BY_SOURCE[source]
     keys = [k for c in contracts for k in (landing_key(c), lake_key(c))]
-    return dg.AssetSelection.assets(*keys).downstream()
+    return with_as_of(dg.AssetSelection.assets(*keys).downstream())
 
 
 @dg.sensor(

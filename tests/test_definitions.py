@@ -7,7 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.dbt import as_of_models
 from pipelines.definitions import defs
+from pipelines.sensors import BY_SOURCE, source_refresh
 from sources.registry import ALL
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +67,23 @@ def test_jobs_and_monthly_schedule():
     assert schedule.execution_timezone == "Europe/Paris"
     selected = defs.resolve_job_def("refresh_sirene").asset_layer.selected_asset_keys
     assert dg.AssetKey(["published", "fce_duckdb"]) in selected
+
+
+def test_every_run_that_publishes_builds_again_what_counts_from_the_reference_date():
+    """The services' indicators are tables: a run refreshing SIRENE or one service's file must
+    build them again at its own FCE_AS_OF, or the fiches would join an older date's figures."""
+    as_of = set(as_of_models())
+    assert {
+        dg.AssetKey("int_services__indicateurs_etablissements"),
+        dg.AssetKey("int_services__indicateurs_entreprises"),
+        dg.AssetKey("int_decp__indicateurs_etablissements"),
+        dg.AssetKey("signaux_coordination"),
+        dg.AssetKey("sources_fraicheur"),
+    } <= as_of
+    assert dg.AssetKey("int_fiches__etablissements") not in as_of
+    graph = defs.resolve_asset_graph()
+    assert as_of <= defs.resolve_job_def("refresh_sirene").asset_layer.selected_asset_keys
+    for source in BY_SOURCE:
+        selected = source_refresh(source).resolve(graph)
+        assert as_of <= selected, source
+        assert dg.AssetKey(["published", "fce_duckdb"]) in selected

@@ -1,5 +1,5 @@
--- A view: it counts from the reference date (var as_of), so it is evaluated again by every
--- build of the fiches, also by one that rebuilds only what one source changed.
+-- A view: only fiche_etablissement reads it. It counts from the reference date (var as_of),
+-- so every run that publishes builds the fiche again (pipelines.dbt.with_as_of).
 {{ config(materialized='view') }}
 -- One row per holder SIRET of a public contract: the contracts it won within the 36 months
 -- ending on the reference date (var as_of), by initial notification date. Framework

@@ -1,6 +1,6 @@
--- A view: it counts from the reference date (var as_of), so it is evaluated again by every
--- build of the fiches, also by one that rebuilds only what one source changed.
-{{ config(materialized='view') }}
+-- A table, built once per run and read by the fiches and the tests. It counts from the
+-- reference date (var as_of): every run that publishes builds it again, also one that
+-- refreshes a single source (pipelines.dbt.with_as_of selects the models reading as_of).
 -- One row per SIREN found in at least one of the services' files: the indicators of its
 -- establishments summed (counts, hours) or maxed (dates), and what the files key by SIREN
 -- (RUPCO procedures by company, SIPSI by client company), at the build's reference date.

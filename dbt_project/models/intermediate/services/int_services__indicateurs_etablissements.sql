@@ -1,6 +1,6 @@
--- A view: it counts from the reference date (var as_of), so it is evaluated again by every
--- build of the fiches, also by one that rebuilds only what one source changed.
-{{ config(materialized='view') }}
+-- A table, built once per run and read by the fiches and the tests. It counts from the
+-- reference date (var as_of): every run that publishes builds it again, also one that
+-- refreshes a single source (pipelines.dbt.with_as_of selects the models reading as_of).
 -- One row per SIRET found in at least one of the services' files, with what the fiches show,
 -- computed at the build's reference date (var as_of, FCE_AS_OF): records dated after it are
 -- ignored, windows ("within 24 months") end on it. The SIRET may be absent from SIRENE.

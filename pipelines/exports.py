@@ -31,7 +31,9 @@ manifest entry has a ``content_key`` (a hash of the table's fingerprint in the p
 fingerprint of that part, computed here; of the query that selects it for the audience and of the
 Parquet settings), and an entry whose key equals the current snapshot's is a hard link to that file
 (a copy where the file system refuses links). Its rows, sha256 and schema are those of the
-linked file. A published file without fingerprints gets every file written.
+linked file. A published file without fingerprints gets every file written. A table the public
+sees whole (every column, every row) has the same bytes for both audiences: the public file is
+a hard link to the agents' one of the same snapshot.
 """
 
 import hashlib
@@ -267,12 +269,15 @@ def _write_audience(
     audience: str,
     access: Access,
     previous: tuple[Path, dict[str, dict]] | None = None,
+    whole: tuple[Path, dict[str, dict]] | None = None,
 ) -> tuple[dict[str, dict[str, object]], list[str]]:
     """Write the Parquet files of one audience into ``folder``; their manifest entries and the
     tables linked rather than written.
 
     A file whose content key is the one of ``previous`` (the current snapshot's folder and
-    entries) is linked to it instead.
+    entries) is linked to it instead. ``whole`` (the agents' folder and entries of the same
+    snapshot) gives the files of the tables this audience sees whole, every column and row:
+    the same bytes, linked rather than written twice.
     """
     folder.mkdir()
     con.execute("set preserve_insertion_order = true")
@@ -310,6 +315,11 @@ def _write_audience(
                 linked.append(table)
                 tables[table] = {**before, "file": path.name}
                 continue
+        same = whole[1].get(table) if whole and not where and len(columns) == len(schema) else None
+        if same is not None and same.get("content_key") == key:
+            _link_or_copy(whole[0] / str(same["file"]), path)
+            tables[table] = {**same, "file": path.name}
+            continue
         # no order by: the published table is stored sorted by its key (pipelines.publish)
         # and a scan returns it in that order (preserve_insertion_order, set above)
         con.execute(
@@ -384,7 +394,10 @@ def export_parquet(
         try:
             for audience in AUDIENCES:
                 previous = _previous_entries(exports, audience)
-                tables, same = _write_audience(con, tmp / audience, audience, access, previous)
+                whole = (tmp / AGENTS, manifests[AGENTS]["tables"]) if manifests else None
+                tables, same = _write_audience(
+                    con, tmp / audience, audience, access, previous, whole
+                )
                 linked += [f"{audience}/{t}" for t in same]
                 manifests[audience] = {**common, "audience": audience, "tables": tables}
                 _write_manifest(tmp / audience / MANIFEST, manifests[audience])

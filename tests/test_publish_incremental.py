@@ -239,6 +239,22 @@ def test_a_public_file_is_linked_when_only_what_the_public_does_not_see_changed(
         assert "code_postal" not in columns
 
 
+def test_a_table_the_public_sees_whole_is_one_file_for_both_audiences(build, tmp_path):
+    published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
+    access = exports.Access(
+        internal_tables=frozenset({"interactions"}),
+        internal_columns={"fiche_etablissement": frozenset({"code_postal"})},
+    )
+    publish_duckdb(build, published, AS_OF)
+    result = exports.export_parquet(published, root, access=access)
+    agents, public = result.folder, result.folder.parent / exports.PUBLIC
+    assert os.path.samefile(agents / "egapro.parquet", public / "egapro.parquet")
+    assert not os.path.samefile(
+        agents / "fiche_etablissement.parquet", public / "fiche_etablissement.parquet"
+    )
+    assert _manifest(public)["tables"]["egapro"] == _manifest(agents)["tables"]["egapro"]
+
+
 def test_exported_files_keep_the_order_the_publication_stored(build, tmp_path, monkeypatch):
     published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
     with duckdb.connect(str(build)) as con:  # built in another order than the key's

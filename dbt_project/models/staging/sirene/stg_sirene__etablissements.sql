@@ -49,13 +49,7 @@ renamed as (
 ),
 
 final as (
-    select
-        *,
-        row_number() over (
-            partition by siret
-            order by date_dernier_traitement desc nulls last, source_line desc
-        ) as occurrence
-    from renamed
+    {{ with_occurrence('renamed', ['siret'], 'date_dernier_traitement desc nulls last, source_line desc') }}
 )
 
 select * from final

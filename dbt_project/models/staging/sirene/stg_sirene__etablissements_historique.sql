@@ -29,12 +29,7 @@ renamed as (
 ),
 
 final as (
-    select
-        *,
-        row_number() over (
-            partition by siret, date_debut order by source_line desc
-        ) as occurrence
-    from renamed
+    {{ with_occurrence('renamed', ['siret', 'date_debut'], 'source_line desc') }}
 )
 
 select * from final

@@ -46,13 +46,7 @@ renamed as (
 ),
 
 final as (
-    select
-        *,
-        row_number() over (
-            partition by siren
-            order by date_dernier_traitement desc nulls last, source_line desc
-        ) as occurrence
-    from renamed
+    {{ with_occurrence('renamed', ['siren'], 'date_dernier_traitement desc nulls last, source_line desc') }}
 )
 
 select * from final

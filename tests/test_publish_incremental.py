@@ -23,6 +23,11 @@ from tests.test_search import ETABLISSEMENTS, SIGLES, write_fiches
 
 AS_OF = dt.date(2026, 12, 1)
 ALL = (*PUBLISHED_TABLES, SEARCH_INDEX)
+POSTAL_CODE_INTERNAL = exports.Access(
+    internal_tables=frozenset({"interactions"}),
+    internal_columns={"fiche_etablissement": frozenset({"code_postal"})},
+)
+"""What the public does not see in these tests: one table, one column of the fiche."""
 
 
 @pytest.fixture
@@ -215,10 +220,7 @@ def test_a_public_file_is_linked_when_only_what_the_public_does_not_see_changed(
     build, tmp_path, monkeypatch
 ):
     published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
-    access = exports.Access(
-        internal_tables=frozenset({"interactions"}),
-        internal_columns={"fiche_etablissement": frozenset({"code_postal"})},
-    )
+    access = POSTAL_CODE_INTERNAL
     publish_duckdb(build, published, AS_OF)
     first = exports.export_parquet(published, root, access=access)
     with duckdb.connect(str(build)) as con:  # a service's column changes, nothing public
@@ -241,10 +243,7 @@ def test_a_public_file_is_linked_when_only_what_the_public_does_not_see_changed(
 
 def test_a_table_the_public_sees_whole_is_one_file_for_both_audiences(build, tmp_path):
     published, root = tmp_path / "fce.duckdb", tmp_path / "exports"
-    access = exports.Access(
-        internal_tables=frozenset({"interactions"}),
-        internal_columns={"fiche_etablissement": frozenset({"code_postal"})},
-    )
+    access = POSTAL_CODE_INTERNAL
     publish_duckdb(build, published, AS_OF)
     result = exports.export_parquet(published, root, access=access)
     agents, public = result.folder, result.folder.parent / exports.PUBLIC

@@ -2,7 +2,7 @@
 
 fce run [--job refresh_all] [--source SOURCE]
                                 materialize every asset (or what SOURCE changes), publish
-fce fiche SIRET_OR_SIREN [--json] [--as-of YYYY-MM-DD | --snapshot NAME]
+fce fiche SIRET_OR_SIREN [--json] [--as-of YYYY-MM-DD | --snapshot NAME | --parquet]
 fce snapshots                   the publications kept, to ask a fiche "as of"
 fce search "TEXT" [--departement 31] [--naf 62.01Z] [--actif] [--siege] [--limit 20] [--json]
 """
@@ -69,6 +69,8 @@ def format_fiche(row: dict[str, object]) -> str:
 def _cmd_fiche(args: argparse.Namespace) -> int:
     if args.as_of or args.snapshot:
         return _cmd_fiche_as_of(args)
+    if args.parquet:
+        return _cmd_fiche_parquet(args)
     db = settings_from_env().published_db
     if not db.exists():
         print(f"no published warehouse at {db}: run `make run` first", file=sys.stderr)
@@ -86,6 +88,18 @@ def _print_fiche(row: dict[str, object], as_json: bool) -> None:
         print(json.dumps(row, default=str, ensure_ascii=False, indent=2))
     else:
         print(format_fiche(row))
+
+
+def _cmd_fiche_parquet(args: argparse.Namespace) -> int:
+    from pipelines.parquet_fiches import ParquetFiches
+
+    folder = settings_from_env().warehouse / "exports" / "current" / "agents"
+    rows = ParquetFiches(folder).lookup(args.identifier)
+    if not rows:
+        print(f"{args.identifier}: no fiche in {folder}", file=sys.stderr)
+        return 1
+    _print_fiche(rows[0], args.json)
+    return 0
 
 
 def _cmd_fiche_as_of(args: argparse.Namespace) -> int:
@@ -228,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         "--as-of", help="the fiche as last published on or before this day (YYYY-MM-DD)"
     )
     when.add_argument("--snapshot", help="the fiche of this snapshot (see fce snapshots)")
+    when.add_argument(
+        "--parquet",
+        action="store_true",
+        help="read the agents' Parquet export (exports/current/agents) instead of fce.duckdb",
+    )
     fiche.set_defaults(func=_cmd_fiche)
     kept = sub.add_parser("snapshots", help="list the publications kept (last 24)")
     kept.set_defaults(func=_cmd_snapshots)

@@ -57,7 +57,9 @@ def test_bench_writes_its_report(tmp_path: Path) -> None:
     for part in ("raw_limit", "project", "incremental", "peer"):
         assert {"seconds", "rows"} <= report[part].keys()
     assert {"seconds", "peak_rss_tree_bytes", "steps"} <= report["project"].keys()
-    assert {"duckdb", "parquet"} == report["lookups"].keys()
+    assert {"duckdb", "parquet", "parquet_duckdb"} == report["lookups"].keys()
+    for figures in report["lookups"].values():
+        assert figures["found"] == figures["lookups"]  # every SIRET asked has its fiche
     assert {"project_over_raw", "peer_over_project", "incremental_over_full"} == set(
         report["ratios"]
     )

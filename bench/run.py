@@ -51,6 +51,12 @@ TARGETS = {
     "lookup_median_max_ms": 20.0,
     "search_median_max_ms": 300.0,
 }
+DISK_BYTES_AT_FULL_SCALE = 180 * 10**9
+"""Disk a run needs at scale 1.0 (it scales with --scale), ten times what a run at 0.1 used at
+its fullest: the working folder after the incremental refresh (13 GB: inputs, unzipped SIRENE,
+landing, lake, dbt's two files, published file, two export snapshots), plus the copy of the
+published file while publishing (1.7 GB) and the peer's PostgreSQL database (``disk`` in the
+report gives both as measured)."""
 PAGE = os.sysconf("SC_PAGE_SIZE")
 CHILDREN: list[subprocess.Popen] = []
 
@@ -711,17 +717,63 @@ def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str) -> dict:
                 ).fetchall()
             )
             version = con.execute("show server_version").fetchone()[0]
+            size = con.execute("select pg_database_size(current_database())").fetchone()
+            database_bytes = size[0]
         return {
             "seconds": round(sum(timings.values()), 3),
             "steps_seconds": {k: round(v, 3) for k, v in timings.items()},
             "rows": rows["fiche_etablissement"],
             "table_rows": rows,
             "peak_rss_backend_bytes": backend_hwm,
+            "database_bytes": database_bytes,
             "server": {"version": version, **settings},
         }
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as admin:
             admin.execute(sql.SQL("drop database if exists {}").format(sql.Identifier(name)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Disk
+
+
+def disk_bytes(root: Path) -> int:
+    """Bytes the files under ``root`` take on disk, a hard-linked file once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                stat = os.lstat(os.path.join(folder, name))
+            except FileNotFoundError:
+                continue
+            if (stat.st_dev, stat.st_ino) in seen:
+                continue
+            seen.add((stat.st_dev, stat.st_ino))
+            total += stat.st_blocks * 512
+    return total
+
+
+def disk_use(work: Path) -> dict:
+    """The working folder's bytes on disk, in all and by part (the warehouse's parts apart)."""
+    parts = {p.name: disk_bytes(p) for p in sorted(work.iterdir()) if p.is_dir()}
+    warehouse = work / "warehouse"
+    if warehouse.is_dir():
+        for p in sorted(warehouse.iterdir()):
+            parts[f"warehouse/{p.name}"] = disk_bytes(p) if p.is_dir() else p.stat().st_blocks * 512
+    return {"work_bytes": disk_bytes(work), "parts_bytes": parts}
+
+
+def check_disk(work: Path, scale: float) -> None:
+    """Stop before generating anything when the working folder's disk cannot hold the run."""
+    needed = DISK_BYTES_AT_FULL_SCALE * scale
+    free = shutil.disk_usage(work).free
+    if free < needed:
+        raise SystemExit(
+            f"bench: a run at scale {scale:g} needs about {needed / 1e9:.0f} GB of disk "
+            f"(bench/run.py, DISK_BYTES_AT_FULL_SCALE) and {work} has {free / 1e9:.0f} GB "
+            "free: give --work a folder on a larger disk, or pass --ignore-disk to try anyway"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -880,6 +932,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("FCE_TEST_POSTGRES_DSN", "postgresql:///test"),
         help="server on which a throwaway database is created",
     )
+    parser.add_argument(
+        "--ignore-disk",
+        action="store_true",
+        help="start even when the working folder's disk looks too small for the scale",
+    )
     parser.add_argument("--raw-pass", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.raw_pass:
@@ -896,6 +953,8 @@ def main(argv: list[str] | None = None) -> int:
     python = sys.executable
     work = args.work or Path(tempfile.mkdtemp(prefix=f"fce-bench-{args.scale}-"))
     work.mkdir(parents=True, exist_ok=True)
+    if not args.ignore_disk and not args.reuse_inputs:
+        check_disk(work, args.scale)
     logs = work / "logs"
     logs.mkdir(exist_ok=True)
     started = dt.datetime.now(dt.UTC)
@@ -984,6 +1043,10 @@ def main(argv: list[str] | None = None) -> int:
         result["incremental"] = inc
         if inc["returncode"] != 0:
             raise RuntimeError(f"the incremental job failed, see {logs / 'job_incremental.log'}")
+        result["disk"] = disk_use(work)
+        published = work / "warehouse" / "fce.duckdb"
+        # publishing copies the marts file next to it before the switch: one more such file
+        result["disk"]["published_copy_bytes"] = published.stat().st_blocks * 512
         save()
         if args.skip_postgres:
             result["peer"] = None
@@ -993,6 +1056,7 @@ def main(argv: list[str] | None = None) -> int:
             peer["unzip_seconds"] = unzip_seconds
             peer["seconds"] = round(peer["seconds"] + unzip_seconds, 3)
             result["peer"] = peer
+            result["disk"]["peer_database_bytes"] = peer["database_bytes"]
         result["ratios"] = {
             "project_over_raw": round(full["seconds"] / raw["seconds"], 3),
             "peer_over_project": (

@@ -3,7 +3,9 @@
 Only completion and the report's shape are checked: timings depend on the machine.
 """
 
+import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +13,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALE = "0.00005"  # the generator's floor of 2000 etablissements: the job's fixed cost dominates
+SCALE = "0.01"  # 429 000 etablissements, the size the issue names; about 3 minutes here
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("fce_bench_run", ROOT / "bench" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.e2e
@@ -63,4 +72,19 @@ def test_bench_writes_its_report(tmp_path: Path) -> None:
     assert {"project_over_raw", "peer_over_project", "incremental_over_full"} == set(
         report["ratios"]
     )
+    assert report["disk"]["work_bytes"] > 0
+    assert report["disk"]["peer_database_bytes"] > 0
+    parts = report["disk"]["parts_bytes"]
+    assert {"mirror", "warehouse/build", "warehouse/exports"} <= parts.keys()
     assert not (tmp_path / "work").exists()  # removed without --keep
+
+
+def test_bench_stops_before_generating_when_the_disk_is_too_small(tmp_path, monkeypatch):
+    bench = _bench_module()
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**12, 10**12 - 10**9, 10**9)
+    )
+    with pytest.raises(SystemExit, match=r"scale 1 needs about 180 GB .* has 1 GB free"):
+        bench.main(["--scale", "1.0", "--work", str(tmp_path / "work"), "--out", str(tmp_path)])
+    assert sorted(p.name for p in (tmp_path / "work").iterdir()) == []  # nothing generated
+    assert not list(tmp_path.glob("*.json"))

@@ -336,7 +336,13 @@ def raw_jobs(work: Path) -> list[dict]:
     from sources.registry import INTERNAL, PUBLIC
 
     jobs = [
-        {"src": str(work / "sirene_csv" / n.replace(".zip", ".csv")), "sep": ",", "kind": "csv"}
+        {
+            "src": str(work / "sirene_csv" / n.replace(".zip", ".csv")),
+            "sep": ",",
+            "kind": "csv",
+            "dataset": None,  # the SIRENE stock: loaded by the peer under its own names
+            "encoding": "utf-8",
+        }
         for n in SIRENE_ZIPS
     ]
     for contract in PUBLIC:
@@ -347,7 +353,13 @@ def raw_jobs(work: Path) -> list[dict]:
             src = work / "raw_input" / name.replace(".zip", ".csv")
         else:
             src = work / "mirror" / name
-        job = {"src": str(src), "sep": contract.separator, "kind": contract.file_format}
+        job = {
+            "src": str(src),
+            "sep": contract.separator,
+            "kind": contract.file_format,
+            "dataset": contract.dataset,
+            "encoding": contract.encoding,
+        }
         if contract.sheet:
             job["sheet"] = contract.sheet
         jobs.append(job)
@@ -355,7 +367,15 @@ def raw_jobs(work: Path) -> list[dict]:
         if contract.json_records:
             continue
         for path in matching_files(work / "inbox" / contract.source, contract):
-            jobs.append({"src": str(path), "sep": contract.separator, "kind": "csv"})
+            jobs.append(
+                {
+                    "src": str(path),
+                    "sep": contract.separator,
+                    "kind": "csv",
+                    "dataset": contract.dataset,
+                    "encoding": contract.encoding,
+                }
+            )
     for index, job in enumerate(jobs):
         job["dst"] = str(work / "raw" / f"{index:03d}_{Path(job['src']).stem}.parquet")
     return jobs
@@ -656,7 +676,39 @@ def _backend_hwm(pid: int) -> int:
     return 0
 
 
-def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str) -> dict:
+PG_ENCODINGS = {"utf-8": "UTF8", "windows-1252": "WIN1252"}
+
+
+def _peer_copy(con, table: str, path: Path, sep: str, encoding: str, create: bool) -> None:
+    """``COPY`` one CSV into ``table`` (text columns named from its header, made if ``create``)."""
+    import csv
+
+    from psycopg import sql
+
+    if create:
+        python_encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+        with path.open(encoding=python_encoding, newline="") as handle:
+            header = next(csv.reader(handle, delimiter=sep))
+        names: list[str] = []
+        for raw in header:
+            name = raw.strip()[:60] or "colonne"
+            while name in names:  # PostgreSQL wants distinct names
+                name += "_"
+            names.append(name)
+        columns = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(n)) for n in names)
+        con.execute(sql.SQL("create unlogged table {} ({})").format(sql.Identifier(table), columns))
+    copy = sql.SQL(
+        "copy {} from stdin with (format csv, header true, delimiter {}, encoding {})"
+    ).format(sql.Identifier(table), sql.Literal(sep), sql.Literal(PG_ENCODINGS[encoding]))
+    with con.cursor() as cur, cur.copy(copy) as writer, path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            writer.write(chunk)
+
+
+def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str, others: list[dict]) -> dict:
+    """The old method on the same files: every CSV the project reads copied into PostgreSQL
+    (``others``: the raw limit's CSV jobs other than the SIRENE stock, one table per dataset),
+    the label seeds, indexes, and the SQL build of the SIRENE core of the fiche."""
     import psycopg
     from psycopg import sql
 
@@ -666,33 +718,30 @@ def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str) -> dict:
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         dsn = psycopg.conninfo.make_conninfo(admin_dsn, dbname=name)
     try:
-        files = {
-            "etablissement": Path(csvs["StockEtablissement_utf8.zip"]),
-            "unite_legale": Path(csvs["StockUniteLegale_utf8.zip"]),
-            "lien_succession": Path(csvs["StockEtablissementLiensSuccession_utf8.zip"]),
-        }
+        files = [
+            ("etablissement", Path(csvs["StockEtablissement_utf8.zip"]), ",", "utf-8"),
+            ("unite_legale", Path(csvs["StockUniteLegale_utf8.zip"]), ",", "utf-8"),
+            (
+                "lien_succession",
+                Path(csvs["StockEtablissementLiensSuccession_utf8.zip"]),
+                ",",
+                "utf-8",
+            ),
+        ]
         for seed in SEEDS:
-            files[seed] = ROOT / "dbt_project" / "seeds" / f"{seed}.csv"
+            files.append((seed, ROOT / "dbt_project" / "seeds" / f"{seed}.csv", ",", "utf-8"))
+        for job in others:
+            files.append((job["dataset"], Path(job["src"]), job["sep"], job["encoding"]))
         timings: dict[str, float] = {}
+        copy_seconds: dict[str, float] = {}
         rows: dict[str, int] = {}
         with psycopg.connect(dsn, autocommit=True) as con:
             backend = con.info.backend_pid
             t0 = time.perf_counter()
-            for table, path in files.items():
-                with path.open("r", encoding="utf-8") as handle:
-                    header = handle.readline().strip().split(",")
-                columns = sql.SQL(", ").join(
-                    sql.SQL("{} text").format(sql.Identifier(c.strip('"'))) for c in header
-                )
-                con.execute(
-                    sql.SQL("create unlogged table {} ({})").format(sql.Identifier(table), columns)
-                )
-                copy = sql.SQL("copy {} from stdin with (format csv, header true)").format(
-                    sql.Identifier(table)
-                )
-                with con.cursor() as cur, cur.copy(copy) as writer, path.open("rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        writer.write(chunk)
+            for table, path, sep, encoding in files:
+                t1 = time.perf_counter()
+                _peer_copy(con, table, path, sep, encoding, create=table not in rows)
+                copy_seconds[table] = copy_seconds.get(table, 0.0) + time.perf_counter() - t1
                 rows[table] = con.execute(
                     sql.SQL("select count(*) from {}").format(sql.Identifier(table))
                 ).fetchone()[0]
@@ -722,6 +771,7 @@ def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str) -> dict:
         return {
             "seconds": round(sum(timings.values()), 3),
             "steps_seconds": {k: round(v, 3) for k, v in timings.items()},
+            "copy_seconds": {k: round(v, 3) for k, v in copy_seconds.items()},
             "rows": rows["fiche_etablissement"],
             "table_rows": rows,
             "peak_rss_backend_bytes": backend_hwm,
@@ -1052,9 +1102,17 @@ def main(argv: list[str] | None = None) -> int:
             result["peer"] = None
         else:
             print("[bench] (3) peer: PostgreSQL ...", flush=True)
-            peer = measure_peer(work, {k: str(v) for k, v in csvs.items()}, args.postgres_dsn)
-            peer["unzip_seconds"] = unzip_seconds
-            peer["seconds"] = round(peer["seconds"] + unzip_seconds, 3)
+            # the public archives other than the SIRENE stock, unzipped again (and counted)
+            t0 = time.perf_counter()
+            unzip_other_public(work / "mirror", work / "raw_input")
+            peer_unzip = unzip_seconds + time.perf_counter() - t0
+            others = [j for j in raw_jobs(work) if j["kind"] == "csv" and j["dataset"]]
+            peer = measure_peer(
+                work, {k: str(v) for k, v in csvs.items()}, args.postgres_dsn, others
+            )
+            shutil.rmtree(work / "raw_input", ignore_errors=True)
+            peer["unzip_seconds"] = round(peer_unzip, 3)
+            peer["seconds"] = round(peer["seconds"] + peer_unzip, 3)
             result["peer"] = peer
             result["disk"]["peer_database_bytes"] = peer["database_bytes"]
         result["ratios"] = {

@@ -84,7 +84,8 @@ def test_bench_stops_before_generating_when_the_disk_is_too_small(tmp_path, monk
     monkeypatch.setattr(
         shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**12, 10**12 - 10**9, 10**9)
     )
-    with pytest.raises(SystemExit, match=r"scale 1 needs about 180 GB .* has 1 GB free"):
+    needed = f"{bench.DISK_BYTES_AT_FULL_SCALE / 1e9:.0f} GB"
+    with pytest.raises(SystemExit, match=rf"scale 1 needs about {needed} .* has 1 GB free"):
         bench.main(["--scale", "1.0", "--work", str(tmp_path / "work"), "--out", str(tmp_path)])
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == []  # nothing generated
     assert not list(tmp_path.glob("*.json"))

@@ -718,15 +718,11 @@ def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str, others: list[
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         dsn = psycopg.conninfo.make_conninfo(admin_dsn, dbname=name)
     try:
+        # the SIRENE stock under the names PEER_BUILD reads, in the order of SIRENE_ZIPS
+        stock = ("etablissement", "unite_legale", "lien_succession")
         files = [
-            ("etablissement", Path(csvs["StockEtablissement_utf8.zip"]), ",", "utf-8"),
-            ("unite_legale", Path(csvs["StockUniteLegale_utf8.zip"]), ",", "utf-8"),
-            (
-                "lien_succession",
-                Path(csvs["StockEtablissementLiensSuccession_utf8.zip"]),
-                ",",
-                "utf-8",
-            ),
+            (table, Path(csvs[archive]), ",", "utf-8")
+            for table, archive in zip(stock, SIRENE_ZIPS, strict=True)
         ]
         for seed in SEEDS:
             files.append((seed, ROOT / "dbt_project" / "seeds" / f"{seed}.csv", ",", "utf-8"))
@@ -787,31 +783,33 @@ def measure_peer(work: Path, csvs: dict[str, str], admin_dsn: str, others: list[
 # Disk
 
 
-def disk_bytes(root: Path) -> int:
-    """Bytes the files under ``root`` take on disk, a hard-linked file once."""
-    seen: set[tuple[int, int]] = set()
-    total = 0
-    for folder, _, files in os.walk(root):
+def disk_use(work: Path) -> dict:
+    """The working folder's bytes on disk, in all and by part: each top folder, and each part of
+    the warehouse apart. One walk; a hard-linked file counts once in the total and once in each
+    part that holds it."""
+    seen: dict[str, set[tuple[int, int]]] = {}
+    sizes: dict[str, int] = {p.name: 0 for p in work.iterdir() if p.is_dir()}
+    total = "."
+    for folder, dirs, files in os.walk(work):
+        dirs.sort()
+        relative = Path(folder).relative_to(work).parts
         for name in files:
             try:
                 stat = os.lstat(os.path.join(folder, name))
             except FileNotFoundError:
                 continue
-            if (stat.st_dev, stat.st_ino) in seen:
-                continue
-            seen.add((stat.st_dev, stat.st_ino))
-            total += stat.st_blocks * 512
-    return total
-
-
-def disk_use(work: Path) -> dict:
-    """The working folder's bytes on disk, in all and by part (the warehouse's parts apart)."""
-    parts = {p.name: disk_bytes(p) for p in sorted(work.iterdir()) if p.is_dir()}
-    warehouse = work / "warehouse"
-    if warehouse.is_dir():
-        for p in sorted(warehouse.iterdir()):
-            parts[f"warehouse/{p.name}"] = disk_bytes(p) if p.is_dir() else p.stat().st_blocks * 512
-    return {"work_bytes": disk_bytes(work), "parts_bytes": parts}
+            keys = [total]
+            if relative:
+                keys.append(relative[0])
+            if relative[:1] == ("warehouse",):
+                keys.append("warehouse/" + (relative[1] if len(relative) > 1 else name))
+            for key in keys:
+                inodes = seen.setdefault(key, set())
+                if (stat.st_dev, stat.st_ino) not in inodes:
+                    inodes.add((stat.st_dev, stat.st_ino))
+                    sizes[key] = sizes.get(key, 0) + stat.st_blocks * 512
+    work_bytes = sizes.pop(total, 0)
+    return {"work_bytes": work_bytes, "parts_bytes": dict(sorted(sizes.items()))}
 
 
 def check_disk(work: Path, scale: float) -> None:

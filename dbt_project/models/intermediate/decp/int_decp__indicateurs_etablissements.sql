@@ -12,17 +12,14 @@ with marches as (
         and date_notification_initiale <= {{ as_of }}
 ),
 
--- The sums run in the order of the amounts: a sum of doubles in the order threads happen to
--- meet the rows differs in its last digits from run to run, which made the public Parquet
--- fiche look changed (written again) after a run where only a service's file had changed.
 final as (
     select
         siret,
         count(*) filter (where not est_accord_cadre) as nb_marches_publics_36_mois,
-        sum(montant order by montant) filter (where not est_accord_cadre)
+        {{ stable_sum('montant') }} filter (where not est_accord_cadre)
             as montant_marches_publics_36_mois,
         count(*) filter (where est_accord_cadre) as nb_accords_cadres_36_mois,
-        sum(montant order by montant) filter (where est_accord_cadre)
+        {{ stable_sum('montant') }} filter (where est_accord_cadre)
             as montant_max_accords_cadres_36_mois
     from marches
     group by siret

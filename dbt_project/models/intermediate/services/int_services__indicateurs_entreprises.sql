@@ -32,9 +32,9 @@ par_siren as (
         max(derniere_intervention_pole_3e) as derniere_intervention_pole_3e,
         max(derniere_intervention) as derniere_intervention,
         cast(sum(nb_interventions_24_mois) as bigint) as nb_interventions_24_mois,
-        sum(heures_activite_partielle_autorisees_24_mois)
+        {{ stable_sum('heures_activite_partielle_autorisees_24_mois') }}
             as heures_activite_partielle_autorisees_24_mois,
-        sum(heures_activite_partielle_consommees_24_mois)
+        {{ stable_sum('heures_activite_partielle_consommees_24_mois') }}
             as heures_activite_partielle_consommees_24_mois,
         max(date_derniere_decision_activite_partielle)
             as date_derniere_decision_activite_partielle,
@@ -63,7 +63,7 @@ effectifs_par_mois as (
     select
         left(siret, 9) as siren,
         mois,
-        sum(effectif_total) as effectif_total
+        {{ stable_sum('effectif_total') }} as effectif_total
     from effectifs
     group by left(siret, 9), mois
 ),

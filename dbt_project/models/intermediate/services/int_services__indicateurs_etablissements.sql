@@ -93,8 +93,10 @@ conventions_decidees as (
 activite_partielle_par_siret as (
     select
         siret,
-        sum(heures_autorisees_cumulees) as heures_activite_partielle_autorisees_24_mois,
-        sum(heures_consommees_cumulees) as heures_activite_partielle_consommees_24_mois
+        {{ stable_sum('heures_autorisees_cumulees') }}
+            as heures_activite_partielle_autorisees_24_mois,
+        {{ stable_sum('heures_consommees_cumulees') }}
+            as heures_activite_partielle_consommees_24_mois
     from conventions_decidees
     where date_decision_convention > {{ as_of }} - interval 24 month
     group by siret
